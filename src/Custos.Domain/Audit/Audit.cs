@@ -1,0 +1,75 @@
+namespace Custos.Domain.Audit;
+
+/// Event types carry explicit numbers: stored in the audit table, never renumbered or reused
+/// (a retired value is marked [Obsolete]).
+public enum AuditEventType
+{
+    OrganizationCreated = 1101,
+    OrganizationSuspended = 1102,
+    OrganizationReactivated = 1103,
+    OrganizationUnsubscribed = 1104,
+    OrganizationDeleted = 1105,
+    OrganizationPurged = 1106,
+    OrganizationPersonalInfoUpdated = 1107,
+    OrganizationPlanChanged = 1108,
+    OrganizationSeatsChanged = 1109,
+    OrganizationAutoLicenseChanged = 1110,
+    OrganizationDeletionAwaitingApproval = 1111,
+    OrganizationPurgeAwaitingApproval = 1112,
+    OrganizationFeaturesChanged = 1113,
+}
+
+/// Who did something. When a partner user acts inside the customer portal as a client, the
+/// impersonator is the real person behind the action.
+public sealed record Actor(string Id, string Name, string? ImpersonatorId = null, string? ImpersonatorName = null)
+{
+    public static Actor System { get; } = new("system", "Custos");
+}
+
+public sealed class AuditEntry
+{
+    private AuditEntry()
+    {
+        ActorId = "";
+        ActorName = "";
+    }
+
+    public long Id { get; private set; }
+
+    public DateTimeOffset At { get; private set; }
+
+    public AuditEventType EventType { get; private set; }
+
+    public string ActorId { get; private set; }
+
+    public string ActorName { get; private set; }
+
+    public string? ImpersonatorId { get; private set; }
+
+    public string? ImpersonatorName { get; private set; }
+
+    public Guid? PartnerId { get; private set; }
+
+    public Guid? OrganizationId { get; private set; }
+
+    /// JSON of the facts that changed, before and after.
+    public string? Before { get; private set; }
+
+    public string? After { get; private set; }
+
+    public static AuditEntry For(
+        AuditEventType type, Actor actor, DateTimeOffset at, Guid? partnerId, Guid? organizationId, string? before, string? after) =>
+        new()
+        {
+            EventType = type,
+            At = at,
+            ActorId = actor.Id,
+            ActorName = actor.Name,
+            ImpersonatorId = actor.ImpersonatorId,
+            ImpersonatorName = actor.ImpersonatorName,
+            PartnerId = partnerId,
+            OrganizationId = organizationId,
+            Before = before,
+            After = after,
+        };
+}

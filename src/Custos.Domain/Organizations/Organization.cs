@@ -1,0 +1,547 @@
+using Custos.Domain.Partners;
+using Custos.Domain.Plans;
+
+namespace Custos.Domain.Organizations;
+
+/// A customer whose data a partner backs up. Every rule about its status, plan, seats and
+/// destructive actions lives here; see README.md beside this file for the lifecycle.
+public sealed class Organization
+{
+    private readonly List<SubscriptionHistoryEntry> _history = [];
+
+    private Organization()
+    {
+        PublicId = "";
+        Name = "";
+        NameNormalized = "";
+        OwnerFirstName = "";
+        OwnerLastName = "";
+        OwnerEmail = "";
+        OwnerEmailNormalized = "";
+        Country = "";
+    }
+
+    public Guid Id { get; private set; }
+
+    /// The immutable ID shown to people ("ORG-…").
+    public string PublicId { get; private set; }
+
+    public Guid PartnerId { get; private set; }
+
+    public Guid PlanId { get; private set; }
+
+    public PlanType PlanType { get; private set; }
+
+    public string Name { get; private set; }
+
+    /// <see cref="TextKey.Name"/> of the name: what uniqueness, search and sorting compare.
+    public string NameNormalized { get; private set; }
+
+    public string OwnerFirstName { get; private set; }
+
+    public string OwnerLastName { get; private set; }
+
+    public string OwnerEmail { get; private set; }
+
+    public string OwnerEmailNormalized { get; private set; }
+
+    public string Country { get; private set; }
+
+    public bool AutoLicense { get; private set; }
+
+    /// The licensed seats; null on Personal plans and while auto license is on.
+    public int? Seats { get; private set; }
+
+    public int SeatsInUse { get; private set; }
+
+    public long StorageUsedBytes { get; private set; }
+
+    public OrganizationStatus Status { get; private set; }
+
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public DateTimeOffset StatusChangedAt { get; private set; }
+
+    public DateTimeOffset? UnsubscribedAt { get; private set; }
+
+    /// When the data is purged: unsubscribe time + grace, or, after Delete, at once (or when WORM
+    /// retention ends). Only reactivation clears it.
+    public DateTimeOffset? PurgeDueAt { get; private set; }
+
+    public DateTimeOffset? DeletedAt { get; private set; }
+
+    public DateTimeOffset? PurgedAt { get; private set; }
+
+    /// The first instant no longer billed; null while billing runs open-ended.
+    public DateTimeOffset? BillingEndsAt { get; private set; }
+
+    public bool WormEnabled { get; private set; }
+
+    /// The end of the longest WORM retention on the organization's data, if any.
+    public DateTimeOffset? RetentionUntil { get; private set; }
+
+    public bool DpoEnabled { get; private set; }
+
+    public PendingDpoAction PendingDpoAction { get; private set; }
+
+    public DateTimeOffset? DpoApprovedAt { get; private set; }
+
+    /// Set when any credential of the organization is in error ("Need Authentication").
+    public bool CredentialError { get; private set; }
+
+    /// Optimistic concurrency token: every change bumps it.
+    public int Version { get; private set; }
+
+    public IReadOnlyList<SubscriptionHistoryEntry> History => _history;
+
+    public bool IsPurged => PurgedAt is not null;
+
+    public static Result<Organization> Create(NewOrganization input, Partner partner, Plan plan, DateTimeOffset now)
+    {
+        var info = OrganizationLimits.Validate(input.Info, plan.Type);
+        var license = OrganizationLimits.ValidateLicense(plan.Type, input.AutoLicense, input.Seats);
+        if (info.Error is ValidationFailed a && license.Error is ValidationFailed b)
+        {
+            return new ValidationFailed([.. a.Errors, .. b.Errors]);
+        }
+
+        if (info.Error is not null)
+        {
+            return info.Error;
+        }
+
+        if (license.Error is not null)
+        {
+            return license.Error;
+        }
+
+        var org = new Organization
+        {
+            Id = Guid.CreateVersion7(now),
+            PublicId = PublicIds.NewOrganizationId(),
+            PartnerId = partner.Id,
+            PlanId = plan.Id,
+            PlanType = plan.Type,
+            AutoLicense = input.AutoLicense,
+            Seats = input.Seats,
+            Status = OrganizationStatus.Active,
+            CreatedAt = now,
+            StatusChangedAt = now,
+        };
+        org.Apply(info.Value!);
+        org.RecordHistory(now);
+        return org;
+    }
+
+    public Result UpdatePersonalInfo(PersonalInfo input, DateTimeOffset now)
+    {
+        if (Status == OrganizationStatus.Deleted)
+        {
+            return new AlreadyDeleted();
+        }
+
+        var info = OrganizationLimits.Validate(input, PlanType);
+        if (info.Error is not null)
+        {
+            return info.Error;
+        }
+
+        var v = info.Value!;
+        if (v.FirstName == OwnerFirstName && v.LastName == OwnerLastName && v.Email == OwnerEmail
+            && v.Country == Country && v.OrganizationName == Name)
+        {
+            return new NoChange();
+        }
+
+        Apply(v);
+        Touch(now, history: false);
+        return Result.Ok;
+    }
+
+    public Result Suspend(DateTimeOffset now)
+    {
+        if (Status != OrganizationStatus.Active)
+        {
+            return NotAllowed("suspended");
+        }
+
+        Status = OrganizationStatus.Suspended;
+        StatusChangedAt = now;
+        Touch(now);
+        return Result.Ok;
+    }
+
+    /// Unsubscribing keeps the data (read-only for the customer) until now + grace, then purges it;
+    /// billing runs until that purge date.
+    public Result Unsubscribe(DateTimeOffset now, TimeSpan grace)
+    {
+        if (Status is not (OrganizationStatus.Active or OrganizationStatus.Suspended))
+        {
+            return NotAllowed("unsubscribed");
+        }
+
+        if (grace < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(grace), "The grace window cannot be negative.");
+        }
+
+        Status = OrganizationStatus.Unsubscribed;
+        StatusChangedAt = now;
+        UnsubscribedAt = now;
+        PurgeDueAt = now + grace;
+        BillingEndsAt = PurgeDueAt;
+        Touch(now);
+        return Result.Ok;
+    }
+
+    /// Back to Active from Suspended, or from Unsubscribed strictly before the purge date.
+    public Result Reactivate(DateTimeOffset now)
+    {
+        switch (Status)
+        {
+            case OrganizationStatus.Suspended:
+                break;
+            case OrganizationStatus.Unsubscribed when now >= PurgeDueAt:
+                return new PurgeDatePassed(PurgeDueAt!.Value);
+            case OrganizationStatus.Unsubscribed:
+                UnsubscribedAt = null;
+                PurgeDueAt = null;
+                BillingEndsAt = null;
+                break;
+            default:
+                return NotAllowed("reactivated");
+        }
+
+        Status = OrganizationStatus.Active;
+        StatusChangedAt = now;
+        ClearDpoRequest();
+        Touch(now);
+        return Result.Ok;
+    }
+
+    /// Deleting stops everything at once; the month of deletion is billed in full and nothing after.
+    /// With the Data Protection Officer on, it waits for approval instead; with WORM retention
+    /// still running, the purge waits until the retention ends.
+    public Result<DeleteOutcome> Delete(DateTimeOffset now)
+    {
+        if (Status == OrganizationStatus.Deleted)
+        {
+            return new AlreadyDeleted();
+        }
+
+        if (DpoEnabled && !(PendingDpoAction == PendingDpoAction.Delete && DpoApprovedAt is not null))
+        {
+            if (PendingDpoAction == PendingDpoAction.Delete)
+            {
+                return DeleteOutcome.AwaitingDpoApproval;
+            }
+
+            PendingDpoAction = PendingDpoAction.Delete;
+            DpoApprovedAt = null;
+            Touch(now, history: false);
+            return DeleteOutcome.AwaitingDpoApproval;
+        }
+
+        Status = OrganizationStatus.Deleted;
+        StatusChangedAt = now;
+        DeletedAt = now;
+        BillingEndsAt = StartOfNextMonth(now);
+        var retained = WormEnabled && RetentionUntil > now;
+        PurgeDueAt = retained ? RetentionUntil : now;
+        PendingDpoAction = PendingDpoAction.None;
+        Touch(now);
+        return retained ? DeleteOutcome.DeletedPurgeAfterRetention : DeleteOutcome.Deleted;
+    }
+
+    /// The Data Protection Officer approves the pending deletion or purge. An approved deletion takes
+    /// effect at once; an approved purge on the purge job's next run.
+    public Result<DeleteOutcome?> ApproveByDpo(DateTimeOffset now)
+    {
+        if (PendingDpoAction == PendingDpoAction.None || DpoApprovedAt is not null)
+        {
+            return new NothingAwaitsApproval();
+        }
+
+        DpoApprovedAt = now;
+        if (PendingDpoAction == PendingDpoAction.Delete)
+        {
+            var deleted = Delete(now);
+            return deleted.Error is null ? deleted.Value : deleted.Error;
+        }
+
+        Touch(now, history: false);
+        return (DeleteOutcome?)null;
+    }
+
+    public bool IsPurgeDue(DateTimeOffset now) =>
+        PurgedAt is null && PurgeDueAt <= now
+        && Status is OrganizationStatus.Unsubscribed or OrganizationStatus.Deleted;
+
+    /// First step of a purge: an Unsubscribed organization whose purge date has passed becomes
+    /// Deleted. Returns false when the purge must wait for the Data Protection Officer (and asks
+    /// for approval once). Safe to call again on an organization already Deleted and not yet purged.
+    public Result<bool> BeginPurge(DateTimeOffset now)
+    {
+        if (PurgedAt is not null)
+        {
+            return new AlreadyPurged();
+        }
+
+        if (!IsPurgeDue(now))
+        {
+            return new PurgeNotDue();
+        }
+
+        if (Status == OrganizationStatus.Unsubscribed)
+        {
+            if (DpoEnabled && !(PendingDpoAction == PendingDpoAction.Purge && DpoApprovedAt is not null))
+            {
+                if (PendingDpoAction != PendingDpoAction.Purge)
+                {
+                    PendingDpoAction = PendingDpoAction.Purge;
+                    DpoApprovedAt = null;
+                    Touch(now, history: false);
+                }
+
+                return false;
+            }
+
+            Status = OrganizationStatus.Deleted;
+            StatusChangedAt = now;
+            DeletedAt = now;
+            PendingDpoAction = PendingDpoAction.None;
+            Touch(now);
+        }
+
+        return true;
+    }
+
+    /// Last step of a purge, after the data itself is destroyed. Happens exactly once.
+    public Result CompletePurge(DateTimeOffset now)
+    {
+        if (PurgedAt is not null)
+        {
+            return new AlreadyPurged();
+        }
+
+        if (Status != OrganizationStatus.Deleted || !(PurgeDueAt <= now))
+        {
+            return new PurgeNotDue();
+        }
+
+        PurgedAt = now;
+        StorageUsedBytes = 0;
+        Touch(now, history: false);
+        return Result.Ok;
+    }
+
+    public Result ChangePlan(Plan plan, DateTimeOffset now)
+    {
+        var open = RequireOpen("changed to another plan");
+        if (!open.IsSuccess)
+        {
+            return open;
+        }
+
+        if (plan.Id == PlanId)
+        {
+            return new SamePlan();
+        }
+
+        if (!Plan.CanChangeType(PlanType, plan.Type))
+        {
+            return new PlanChangeRefused(PlanType, plan.Type);
+        }
+
+        PlanId = plan.Id;
+        PlanType = plan.Type;
+        Touch(now);
+        return Result.Ok;
+    }
+
+    public Result ChangeSeats(int seats, DateTimeOffset now)
+    {
+        var open = RequireOpen("given other seats");
+        if (!open.IsSuccess)
+        {
+            return open;
+        }
+
+        if (!Plan.HasSeats(PlanType))
+        {
+            return new NoSeatsOnPersonal();
+        }
+
+        if (AutoLicense)
+        {
+            return new SeatsFixedByAutoLicense();
+        }
+
+        if (seats is < 1 or > OrganizationLimits.MaxSeats)
+        {
+            return new SeatsOutOfRange(OrganizationLimits.MaxSeats);
+        }
+
+        if (seats < SeatsInUse)
+        {
+            return new SeatsBelowUsage(SeatsInUse);
+        }
+
+        if (seats == Seats)
+        {
+            return new NoChange();
+        }
+
+        Seats = seats;
+        Touch(now);
+        return Result.Ok;
+    }
+
+    /// Turning auto license on drops the seat number (billing follows peak usage); turning it off
+    /// needs a seat number that covers the seats in use.
+    public Result SetAutoLicense(bool enabled, int? seats, DateTimeOffset now)
+    {
+        var open = RequireOpen("given another license mode");
+        if (!open.IsSuccess)
+        {
+            return open;
+        }
+
+        if (!Plan.HasSeats(PlanType))
+        {
+            return new NoSeatsOnPersonal();
+        }
+
+        if (enabled == AutoLicense)
+        {
+            return new NoChange();
+        }
+
+        var valid = OrganizationLimits.ValidateLicense(PlanType, enabled, seats);
+        if (!valid.IsSuccess)
+        {
+            return valid;
+        }
+
+        if (!enabled && seats < SeatsInUse)
+        {
+            return new SeatsBelowUsage(SeatsInUse);
+        }
+
+        AutoLicense = enabled;
+        Seats = enabled ? null : seats;
+        Touch(now);
+        return Result.Ok;
+    }
+
+    /// WORM on forces the Data Protection Officer off (and keeps it off).
+    public Result SetWorm(bool enabled, DateTimeOffset now)
+    {
+        if (Status == OrganizationStatus.Deleted)
+        {
+            return new AlreadyDeleted();
+        }
+
+        WormEnabled = enabled;
+        if (enabled)
+        {
+            DpoEnabled = false;
+            ClearDpoRequest();
+        }
+
+        Touch(now, history: false);
+        return Result.Ok;
+    }
+
+    public Result SetDpo(bool enabled, DateTimeOffset now)
+    {
+        if (Status == OrganizationStatus.Deleted)
+        {
+            return new AlreadyDeleted();
+        }
+
+        if (enabled && WormEnabled)
+        {
+            return new DpoLockedByWorm();
+        }
+
+        DpoEnabled = enabled;
+        if (!enabled)
+        {
+            ClearDpoRequest();
+        }
+
+        Touch(now, history: false);
+        return Result.Ok;
+    }
+
+    /// Reported by the data plane after each backup run.
+    public void RecordUsage(int seatsInUse, long storageUsedBytes, DateTimeOffset? retentionUntil)
+    {
+        SeatsInUse = Math.Max(0, seatsInUse);
+        StorageUsedBytes = Math.Max(0, storageUsedBytes);
+        if (retentionUntil > RetentionUntil || RetentionUntil is null)
+        {
+            RetentionUntil = retentionUntil;
+        }
+    }
+
+    public void SetCredentialError(bool inError) => CredentialError = inError;
+
+    /// Billing period end implied by the status: see <see cref="BillingEndsAt"/>.
+    public static DateTimeOffset StartOfNextMonth(DateTimeOffset t)
+    {
+        var utc = t.ToUniversalTime();
+        return new DateTimeOffset(utc.Year, utc.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1);
+    }
+
+    private void Apply(ValidPersonalInfo v)
+    {
+        OwnerFirstName = v.FirstName;
+        OwnerLastName = v.LastName;
+        OwnerEmail = v.Email;
+        OwnerEmailNormalized = TextKey.Email(v.Email);
+        Country = v.Country;
+        Name = v.OrganizationName;
+        NameNormalized = TextKey.Name(v.OrganizationName);
+    }
+
+    private Result RequireOpen(string what) =>
+        Status switch
+        {
+            OrganizationStatus.Deleted => new AlreadyDeleted(),
+            OrganizationStatus.Unsubscribed => new TransitionNotAllowed(Status, what + " (reactivate it first)"),
+            _ => Result.Ok,
+        };
+
+    private TransitionNotAllowed NotAllowed(string command) => new(Status, command);
+
+    private void ClearDpoRequest()
+    {
+        PendingDpoAction = PendingDpoAction.None;
+        DpoApprovedAt = null;
+    }
+
+    private void Touch(DateTimeOffset now, bool history = true)
+    {
+        Version++;
+        if (history)
+        {
+            RecordHistory(now);
+        }
+    }
+
+    private void RecordHistory(DateTimeOffset now)
+    {
+        var day = DateOnly.FromDateTime(now.UtcDateTime);
+        var today = _history.FirstOrDefault(h => h.Day == day);
+        if (today is null)
+        {
+            _history.Add(SubscriptionHistoryEntry.Of(this, day, now));
+        }
+        else
+        {
+            today.CopyFrom(this, now);
+        }
+    }
+}

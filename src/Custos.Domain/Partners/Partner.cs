@@ -1,0 +1,92 @@
+namespace Custos.Domain.Partners;
+
+/// A reseller in the partner tree. <see cref="Path"/> lists the IDs from the root down to this
+/// partner ("/root/…/self/"), so "this partner and everything below it" is one prefix match.
+public sealed class Partner
+{
+    public const int MaxNameLength = 200;
+
+    private Partner()
+    {
+        Name = "";
+        PublicId = "";
+        Country = "";
+        Path = "";
+    }
+
+    public Guid Id { get; private set; }
+
+    public string PublicId { get; private set; }
+
+    public string Name { get; private set; }
+
+    public Guid? ParentId { get; private set; }
+
+    public string Path { get; private set; }
+
+    public bool IsDistributor { get; private set; }
+
+    public string Country { get; private set; }
+
+    public bool IsActive { get; private set; } = true;
+
+    /// Cleared by a distributor to stop this partner's organizations from requesting transfers.
+    public bool MayTransfer { get; private set; } = true;
+
+    /// Off by default: suspended organizations' backups pause unless the partner turns this on.
+    public bool KeepBackingUpSuspended { get; private set; }
+
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public static Result<Partner> Create(string name, string country, Partner? parent, bool isDistributor, DateTimeOffset now)
+    {
+        var errors = new List<FieldError>();
+        var trimmed = name?.Trim() ?? "";
+        if (trimmed.Length == 0)
+        {
+            errors.Add(new FieldError("name", "Partner name is required."));
+        }
+        else if (trimmed.Length > MaxNameLength || TextKey.HasControlCharacters(trimmed))
+        {
+            errors.Add(new FieldError("name", $"Partner name must be at most {MaxNameLength} characters of plain text."));
+        }
+
+        var code = Countries.Normalize(country);
+        if (code is null)
+        {
+            errors.Add(new FieldError("country", "Country must be an ISO 3166-1 country code."));
+        }
+
+        if (parent is { IsActive: false })
+        {
+            errors.Add(new FieldError("parent", "The parent partner is inactive."));
+        }
+
+        if (errors.Count > 0)
+        {
+            return new ValidationFailed(errors);
+        }
+
+        var id = Guid.CreateVersion7(now);
+        return new Partner
+        {
+            Id = id,
+            PublicId = PublicIds.NewPartnerId(),
+            Name = trimmed,
+            ParentId = parent?.Id,
+            Path = (parent?.Path ?? "/") + id.ToString("N") + "/",
+            IsDistributor = isDistributor,
+            Country = code!,
+            CreatedAt = now,
+        };
+    }
+
+    /// True when <paramref name="other"/> is this partner or lies below it.
+    public bool Covers(Partner other) => other.Path.StartsWith(Path, StringComparison.Ordinal);
+
+    public void SetKeepBackingUpSuspended(bool keep) => KeepBackingUpSuspended = keep;
+
+    public void SetMayTransfer(bool mayTransfer) => MayTransfer = mayTransfer;
+
+    public void Deactivate() => IsActive = false;
+}
