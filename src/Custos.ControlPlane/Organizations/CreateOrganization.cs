@@ -1,0 +1,73 @@
+using Custos.Data;
+using Custos.Domain;
+using Custos.Domain.Audit;
+using Custos.Domain.Organizations;
+using Microsoft.EntityFrameworkCore;
+
+namespace Custos.ControlPlane.Organizations;
+
+public sealed record CreateOrganizationRequest(Scope Scope, Actor Actor, Guid PartnerId, Guid PlanId, NewOrganization Organization);
+
+/// Creates an Active organization for the acting partner or a partner below it, on a plan offered
+/// to that partner. Email and name are unique among live organizations; the database enforces it
+/// too, so a racing create gets the same typed error.
+public sealed class CreateOrganization(AppDbContext db, TimeProvider clock)
+{
+    public async Task<Result<Organization>> HandleAsync(CreateOrganizationRequest request, CancellationToken ct)
+    {
+        var partner = await db.Partners.AsNoTracking().SingleOrDefaultAsync(p => p.Id == request.PartnerId, ct);
+        if (partner is null || (request.Scope.PartnerPath is { } path && !partner.Path.StartsWith(path, StringComparison.Ordinal)))
+        {
+            return new ValidationFailed("partner", "Choose a partner from the list.");
+        }
+
+        if (!partner.IsActive)
+        {
+            return new ValidationFailed("partner", "This partner is inactive; choose another.");
+        }
+
+        var plan = await PlanLookup.OfferedPlanAsync(db, partner.Id, request.PlanId, ct);
+        if (plan is null)
+        {
+            return new PlanNotOffered();
+        }
+
+        var now = clock.GetUtcNow();
+        var created = Organization.Create(request.Organization, partner, plan, now);
+        if (created.Error is not null)
+        {
+            return created.Error;
+        }
+
+        var org = created.Value!;
+        var taken = await TakenAsync(org, ct);
+        if (taken is not null)
+        {
+            return taken;
+        }
+
+        db.Organizations.Add(org);
+        db.AuditEntries.Add(AuditEntry.For(
+            AuditEventType.OrganizationCreated, request.Actor, now, org.PartnerId, org.Id, null, OrganizationCommands.Snapshot(org)));
+        var saved = await OrganizationCommands.SaveAsync(db, ct);
+        return saved.Error is null ? org : saved.Error;
+    }
+
+    /// A friendly early answer; the unique indexes remain the guarantee.
+    private async Task<Error?> TakenAsync(Organization org, CancellationToken ct)
+    {
+        var live = db.Organizations.Where(o => o.Status != OrganizationStatus.Deleted);
+        if (await live.AnyAsync(o => o.OwnerEmailNormalized == org.OwnerEmailNormalized, ct))
+        {
+            return new EmailTaken();
+        }
+
+        if (org.PlanType != Domain.Plans.PlanType.Personal
+            && await live.AnyAsync(o => o.PlanType != Domain.Plans.PlanType.Personal && o.NameNormalized == org.NameNormalized, ct))
+        {
+            return new NameTaken();
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,10 @@
+using Custos.Domain;
+using Custos.Domain.Audit;
+
+namespace Custos.ControlPlane.Organizations;
+
+public sealed class ReactivateOrganization(OrganizationCommands commands)
+{
+    public Task<Result> HandleAsync(OrganizationCommand command, CancellationToken ct) =>
+        commands.RunAsync(command, AuditEventType.OrganizationReactivated, (o, now) => o.Reactivate(now), ct);
+}

@@ -1,0 +1,153 @@
+using Custos.Domain.Audit;
+using Custos.Domain.Organizations;
+using Custos.Domain.Partners;
+using Custos.Domain.Plans;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace Custos.Data;
+
+/// The one model. Each database engine has a subclass with its own migrations
+/// (<see cref="SqliteAppDbContext"/>, <see cref="PostgresAppDbContext"/>); code depends on this type.
+public abstract class AppDbContext(DbContextOptions options)
+    : IdentityDbContext<AppUser, IdentityRole<Guid>, Guid>(options)
+{
+    public const string EmailUniqueIndex = "UX_Organizations_OwnerEmail_Live";
+    public const string NameUniqueIndex = "UX_Organizations_Name_Live";
+    public const string OrganizationPublicIdIndex = "UX_Organizations_PublicId";
+
+    /// Identity's newest schema (with passkeys), whatever the host configured.
+    protected override Version SchemaVersion => IdentitySchemaVersions.Version3;
+
+    public DbSet<Partner> Partners => Set<Partner>();
+
+    public DbSet<Plan> Plans => Set<Plan>();
+
+    public DbSet<PlanOffering> PlanOfferings => Set<PlanOffering>();
+
+    public DbSet<Organization> Organizations => Set<Organization>();
+
+    public DbSet<SubscriptionHistoryEntry> SubscriptionHistory => Set<SubscriptionHistoryEntry>();
+
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    public DbSet<PlatformSettings> PlatformSettings => Set<PlatformSettings>();
+
+    /// Both engines quote identifiers the SQL-standard way, so one filter text serves both.
+    private static string Quote(string identifier) => $"\"{identifier}\"";
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+
+        builder.Entity<Partner>(e =>
+        {
+            e.ToTable("Partners");
+            e.HasKey(p => p.Id);
+            e.Property(p => p.PublicId).HasMaxLength(16);
+            e.HasIndex(p => p.PublicId).IsUnique();
+            e.Property(p => p.Name).HasMaxLength(Partner.MaxNameLength);
+            e.Property(p => p.Country).HasMaxLength(2);
+            e.Property(p => p.Path).HasMaxLength(2000);
+            e.HasIndex(p => p.Path);
+            e.HasOne<Partner>().WithMany().HasForeignKey(p => p.ParentId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<Plan>(e =>
+        {
+            e.ToTable("Plans");
+            e.HasKey(p => p.Id);
+            e.Property(p => p.Name).HasMaxLength(100);
+            e.Property(p => p.Type).HasConversion<string>().HasMaxLength(16);
+            e.Property(p => p.Currency).HasMaxLength(3);
+            e.Property(p => p.MonthlyPrice).HasPrecision(12, 2);
+        });
+
+        builder.Entity<PlanOffering>(e =>
+        {
+            e.ToTable("PlanOfferings");
+            e.HasKey(o => new { o.PartnerId, o.PlanId });
+            e.HasOne<Partner>().WithMany().HasForeignKey(o => o.PartnerId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Plan>().WithMany().HasForeignKey(o => o.PlanId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Organization>(e =>
+        {
+            e.ToTable("Organizations");
+            e.HasKey(o => o.Id);
+            e.Property(o => o.PublicId).HasMaxLength(16);
+            e.HasIndex(o => o.PublicId).IsUnique().HasDatabaseName(OrganizationPublicIdIndex);
+            e.Property(o => o.Name).HasMaxLength(OrganizationLimits.MaxOrganizationNameLength);
+            e.Property(o => o.NameNormalized).HasMaxLength(OrganizationLimits.MaxOrganizationNameLength * 2);
+            e.Property(o => o.OwnerFirstName).HasMaxLength(OrganizationLimits.MaxPersonNameLength);
+            e.Property(o => o.OwnerLastName).HasMaxLength(OrganizationLimits.MaxPersonNameLength);
+            e.Property(o => o.OwnerEmail).HasMaxLength(OrganizationLimits.MaxEmailLength);
+            e.Property(o => o.OwnerEmailNormalized).HasMaxLength(OrganizationLimits.MaxEmailLength);
+            e.Property(o => o.Country).HasMaxLength(2);
+            e.Property(o => o.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(o => o.PlanType).HasConversion<string>().HasMaxLength(16);
+            e.Property(o => o.PendingDpoAction).HasConversion<string>().HasMaxLength(16);
+            e.Property(o => o.Version).IsConcurrencyToken();
+            e.Ignore(o => o.IsPurged);
+
+            // The database itself keeps emails and names unique among live organizations, so two
+            // racing creates cannot both win. Deleted organizations free both; Personal names are
+            // derived from the owner's name and never compared.
+            var status = Quote(nameof(Organization.Status));
+            var planType = Quote(nameof(Organization.PlanType));
+            e.HasIndex(o => o.OwnerEmailNormalized).IsUnique()
+                .HasDatabaseName(EmailUniqueIndex)
+                .HasFilter($"{status} <> 'Deleted'");
+            e.HasIndex(o => o.NameNormalized).IsUnique()
+                .HasDatabaseName(NameUniqueIndex)
+                .HasFilter($"{status} <> 'Deleted' AND {planType} <> 'Personal'");
+
+            // The Organizations page: a partner's rows of one status in name order.
+            e.HasIndex(o => new { o.PartnerId, o.Status, o.NameNormalized, o.Id });
+            e.HasIndex(o => o.PurgeDueAt).HasFilter($"{Quote(nameof(Organization.PurgedAt))} IS NULL");
+
+            e.HasOne<Partner>().WithMany().HasForeignKey(o => o.PartnerId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Plan>().WithMany().HasForeignKey(o => o.PlanId).OnDelete(DeleteBehavior.Restrict);
+            e.HasMany(o => o.History).WithOne().HasForeignKey(h => h.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+            e.Navigation(o => o.History).UsePropertyAccessMode(PropertyAccessMode.Field);
+        });
+
+        builder.Entity<SubscriptionHistoryEntry>(e =>
+        {
+            e.ToTable("SubscriptionHistory");
+            e.HasKey(h => h.Id);
+            e.HasIndex(h => new { h.OrganizationId, h.Day }).IsUnique();
+            e.Property(h => h.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(h => h.PlanType).HasConversion<string>().HasMaxLength(16);
+        });
+
+        builder.Entity<AuditEntry>(e =>
+        {
+            e.ToTable("AuditEntries");
+            e.HasKey(a => a.Id);
+            e.Property(a => a.ActorId).HasMaxLength(64);
+            e.Property(a => a.ActorName).HasMaxLength(256);
+            e.Property(a => a.ImpersonatorId).HasMaxLength(64);
+            e.Property(a => a.ImpersonatorName).HasMaxLength(256);
+            e.HasIndex(a => new { a.OrganizationId, a.At });
+            e.HasIndex(a => new { a.PartnerId, a.At });
+        });
+
+        builder.Entity<PlatformSettings>(e =>
+        {
+            e.ToTable("PlatformSettings");
+            e.HasKey(s => s.Id);
+            e.Property(s => s.Id).ValueGeneratedNever();
+            e.Ignore(s => s.Grace);
+            e.HasData(new PlatformSettings());
+        });
+
+        builder.Entity<AppUser>(e =>
+        {
+            e.Property(u => u.DisplayName).HasMaxLength(200);
+            e.Property(u => u.Role).HasConversion<string>().HasMaxLength(24);
+            e.HasOne<Partner>().WithMany().HasForeignKey(u => u.PartnerId).OnDelete(DeleteBehavior.Restrict);
+        });
+    }
+}
