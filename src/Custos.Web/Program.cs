@@ -1,6 +1,76 @@
+using Custos.ControlPlane;
+using Custos.Data;
+using Custos.DataPlane.Storage;
+using Custos.Domain.Organizations;
+using Custos.Web.Components;
+using Custos.Web.Hosting;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Quartz;
+
 var builder = WebApplication.CreateBuilder(args);
+
+var options = builder.Configuration.GetSection("Custos").Get<CustosOptions>() ?? new CustosOptions();
+var dataPath = Path.GetFullPath(options.DataPath, builder.Environment.ContentRootPath);
+Directory.CreateDirectory(dataPath);
+
+builder.Services.AddSingleton(options);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddCustosData(builder.Configuration, dataPath);
+builder.Services.AddControlPlane();
+builder.Services.AddSingleton(new BlobRoot(Path.Combine(dataPath, "blobs")));
+builder.Services.AddSingleton<IOrganizationDataPurger, FolderDataPurger>();
+builder.Services.AddScoped<DemoSeeder>();
+builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataPath, "keys")));
+
+builder.Services.AddIdentityCore<AppUser>(o =>
+    {
+        o.Password.RequiredLength = 12;
+        o.User.RequireUniqueEmail = true;
+        o.Lockout.MaxFailedAccessAttempts = 5;
+    })
+    .AddEntityFrameworkStores<AppDbContext>();
+
+var health = builder.Services.AddHealthChecks().AddDbContextCheck<AppDbContext>("database");
+if (options.Scheduler.Enabled)
+{
+    builder.AddCustosScheduler(options, Path.Combine(dataPath, "custos.db"));
+    health.AddQuartz(o => o.Name = "scheduler");
+}
+
+builder.Services.AddRazorComponents();
+
 var app = builder.Build();
 
-app.MapGet("/", () => "Hello World!");
+await using (var scope = app.Services.CreateAsyncScope())
+{
+    var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+    await db.Database.MigrateAsync();
+    if (app.Environment.IsDevelopment() && options.SeedDemo)
+    {
+        var accounts = await scope.ServiceProvider.GetRequiredService<DemoSeeder>().SeedIfEmptyAsync(CancellationToken.None);
+        if (accounts.Count > 0)
+        {
+            app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app, accounts));
+        }
+    }
+}
 
-app.Run();
+app.Lifetime.ApplicationStarted.Register(() => StartupBanner.PrintAddresses(app));
+
+if (!app.Environment.IsDevelopment())
+{
+    app.UseExceptionHandler("/error", createScopeForErrors: true);
+    app.UseHsts();
+}
+
+app.UseStatusCodePagesWithReExecute("/not-found");
+app.UseAntiforgery();
+app.MapStaticAssets();
+app.MapHealthChecks("/healthz", HealthReporting.Options);
+app.MapRazorComponents<App>();
+
+await app.RunAsync();
+
+/// Lets the test host reference the entry point.
+public partial class Program;

@@ -1,0 +1,146 @@
+using System.Security.Cryptography;
+using Bogus;
+using Custos.ControlPlane.Organizations;
+using Custos.Data;
+using Custos.Domain;
+using Custos.Domain.Audit;
+using Custos.Domain.Organizations;
+using Custos.Domain.Partners;
+using Custos.Domain.Plans;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Custos.Web.Hosting;
+
+public sealed record DemoAccount(string Role, string Email, string Password);
+
+/// Fills an empty database with a demo: an operator, a distributor, a partner with two
+/// sub-partners, plans of every type, and about 60 organizations over every status and plan.
+/// Everything goes through the same use cases as real traffic, so history and audit are real too.
+public sealed class DemoSeeder(
+    AppDbContext db,
+    UserManager<AppUser> users,
+    IServiceScopeFactory scopes,
+    TimeProvider clock,
+    DataPlane.Storage.BlobRoot blobs)
+{
+    public const int OrganizationCount = 60;
+
+    public async Task<IReadOnlyList<DemoAccount>> SeedIfEmptyAsync(CancellationToken ct)
+    {
+        if (await db.Partners.AnyAsync(ct))
+        {
+            return [];
+        }
+
+        var now = clock.GetUtcNow();
+        var distributor = Must(Partner.Create("Northwind Distribution", "NL", null, isDistributor: true, now));
+        var partner = Must(Partner.Create("Contoso IT Services", "DE", distributor, isDistributor: false, now));
+        var subA = Must(Partner.Create("Fabrikam Support", "AT", partner, isDistributor: false, now));
+        var subB = Must(Partner.Create("Tailspin Managed IT", "CH", partner, isDistributor: false, now));
+        db.Partners.AddRange(distributor, partner, subA, subB);
+
+        var plans = new[]
+        {
+            Must(Plan.Create("Personal Mail", PlanType.Personal, 2.50m, "EUR", 50, now)),
+            Must(Plan.Create("Backup Standard", PlanType.Backup, 3.00m, "EUR", 100, now)),
+            Must(Plan.Create("Backup Plus", PlanType.Backup, 4.50m, "EUR", 250, now)),
+            Must(Plan.Create("Archiver", PlanType.Archiver, 6.00m, "EUR", 1000, now)),
+        };
+        db.Plans.AddRange(plans);
+        await db.SaveChangesAsync(ct);
+
+        var accounts = new List<DemoAccount>
+        {
+            await UserAsync("Operator", "operator@custos.test", "Platform Operator", null, null, isOperator: true),
+            await UserAsync("Partner owner", "owner@contoso-it.test", "Dana Owner", partner.Id, PartnerRole.Owner, isOperator: false),
+        };
+
+        await OrganizationsAsync([partner, subA, subB], plans, ct);
+        return accounts;
+    }
+
+    private async Task OrganizationsAsync(Partner[] partners, Plan[] plans, CancellationToken ct)
+    {
+        var faker = new Faker("en") { Random = new Randomizer(20261122) };
+        var actor = new Actor("seed", "Demo data");
+        var statuses = new[] { OrganizationStatus.Active, OrganizationStatus.Active, OrganizationStatus.Active, OrganizationStatus.Suspended, OrganizationStatus.Unsubscribed, OrganizationStatus.Deleted };
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < OrganizationCount; i++)
+        {
+            var plan = plans[i % plans.Length];
+            var owner = new Person("en", 20261122 + i);
+            string company;
+            do
+            {
+                company = faker.Company.CompanyName();
+            }
+            while (!names.Add(TextKey.Name(company)));
+
+            var auto = plan.Type != PlanType.Personal && i % 5 == 0;
+            int? seats = plan.Type == PlanType.Personal || auto ? null : faker.Random.Int(5, 250);
+            var input = new NewOrganization(
+                new PersonalInfo(owner.FirstName, owner.LastName, $"{owner.FirstName}.{owner.LastName}.{i}@{faker.Internet.DomainName()}".ToLowerInvariant(), partners[i % partners.Length].Country, company),
+                auto,
+                seats);
+
+            await using var scope = scopes.CreateAsyncScope();
+            var sp = scope.ServiceProvider;
+            var partner = partners[i % partners.Length];
+            var created = await sp.GetRequiredService<CreateOrganization>()
+                .HandleAsync(new CreateOrganizationRequest(Scope.Everything, actor, partner.Id, plan.Id, input), ct);
+            var org = Must(created);
+
+            var scoped = sp.GetRequiredService<AppDbContext>();
+            var tracked = await scoped.Organizations.SingleAsync(o => o.Id == org.Id, ct);
+            var inUse = seats is { } s ? faker.Random.Int(1, s) : plan.Type == PlanType.Personal ? 1 : faker.Random.Int(3, 120);
+            tracked.RecordUsage(inUse, faker.Random.Long(50_000_000, 400_000_000_000), null);
+            tracked.SetCredentialError(i % 9 == 4);
+            await scoped.SaveChangesAsync(ct);
+            Directory.CreateDirectory(blobs.FolderOf(org.Id));
+
+            var command = new OrganizationCommand(Scope.Everything, actor, org.Id);
+            switch (statuses[(i + (i / plans.Length)) % statuses.Length])
+            {
+                case OrganizationStatus.Suspended:
+                    await sp.GetRequiredService<SuspendOrganization>().HandleAsync(command, ct);
+                    break;
+                case OrganizationStatus.Unsubscribed:
+                    await sp.GetRequiredService<UnsubscribeOrganization>().HandleAsync(command, ct);
+                    break;
+                case OrganizationStatus.Deleted:
+                    await sp.GetRequiredService<DeleteOrganization>().HandleAsync(command, ct);
+                    break;
+            }
+        }
+    }
+
+    private async Task<DemoAccount> UserAsync(string role, string email, string name, Guid? partnerId, PartnerRole? partnerRole, bool isOperator)
+    {
+        var password = NewPassword();
+        var user = new AppUser
+        {
+            UserName = email,
+            Email = email,
+            EmailConfirmed = true,
+            DisplayName = name,
+            PartnerId = partnerId,
+            Role = partnerRole,
+            IsOperator = isOperator,
+        };
+        var result = await users.CreateAsync(user, password);
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException("Could not create demo user: " + string.Join("; ", result.Errors.Select(e => e.Description)));
+        }
+
+        return new DemoAccount(role, email, password);
+    }
+
+    /// A random password that meets Identity's rules (upper, lower, digit, symbol).
+    private static string NewPassword() =>
+        "Cu-" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('+', 'x').Replace('/', 'y') + "7a";
+
+    private static T Must<T>(Result<T> result) =>
+        result.Error is null ? result.Value! : throw new InvalidOperationException("Demo data is invalid: " + result.Error.Message);
+}

@@ -1,0 +1,68 @@
+using Custos.ControlPlane.Organizations;
+using Custos.Data;
+using Quartz;
+
+namespace Custos.Web.Hosting;
+
+/// Background work runs on Quartz with its persistent store in the configured database, so
+/// schedules survive restarts; on PostgreSQL the nodes form a cluster and share the work.
+public static class Scheduling
+{
+    public static void AddCustosScheduler(this WebApplicationBuilder builder, CustosOptions options, string sqlitePath)
+    {
+        var provider = DataRegistration.ProviderOf(builder.Configuration);
+        var connectionString = builder.Configuration.GetConnectionString("Custos");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            connectionString = $"Data Source={sqlitePath}";
+        }
+
+        builder.Services.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(o =>
+            {
+                o.InstanceName = "Custos";
+                o.GenerateInstanceId = true;
+            });
+            q.UsePersistentStore(s =>
+            {
+                s.UseSystemTextJsonSerializer();
+                s.ProvisionSchema();
+                if (provider == DatabaseProvider.Postgres)
+                {
+                    s.UsePostgres(connectionString);
+                    s.UseClustering();
+                }
+                else
+                {
+                    s.UseSqlite(connectionString);
+                }
+            });
+
+            q.ScheduleJob<PurgeJob>(
+                t => t.WithIdentity("purge-due-organizations")
+                    .StartNow()
+                    .WithSimpleSchedule(x => x.WithInterval(TimeSpan.FromSeconds(Math.Max(1, options.Scheduler.PurgeIntervalSeconds))).RepeatForever()),
+                j => j.WithIdentity(PurgeJob.Key).DisallowConcurrentExecution());
+        });
+        builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+    }
+}
+
+/// Purges organizations whose purge date has passed (see <see cref="PurgeDueOrganizations"/>).
+[DisallowConcurrentExecution]
+public sealed class PurgeJob(PurgeDueOrganizations purge, ILogger<PurgeJob> log) : IJob
+{
+    public static readonly JobKey Key = new("purge-due-organizations");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var run = await purge.HandleAsync(cancellationToken);
+        if (run.Purged + run.AwaitingApproval + run.Conflicts > 0)
+        {
+            log.LogInformation(
+                "Purge run: {Purged} purged, {Waiting} awaiting the Data Protection Officer, {Conflicts} left to the next run",
+                run.Purged, run.AwaitingApproval, run.Conflicts);
+        }
+    }
+}
