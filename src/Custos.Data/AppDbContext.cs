@@ -32,6 +32,12 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
+    public DbSet<PartnerGroup> Groups => Set<PartnerGroup>();
+
+    public DbSet<PartnerGroupMember> GroupMembers => Set<PartnerGroupMember>();
+
+    public DbSet<PartnerGroupOrganization> GroupOrganizations => Set<PartnerGroupOrganization>();
+
     public DbSet<PlatformSettings> PlatformSettings => Set<PlatformSettings>();
 
     /// Both engines quote identifiers the SQL-standard way, so one filter text serves both.
@@ -103,8 +109,13 @@ public abstract class AppDbContext(DbContextOptions options)
                 .HasDatabaseName(NameUniqueIndex)
                 .HasFilter($"{status} <> 'Deleted' AND {planType} <> 'Personal'");
 
-            // The Organizations page: a partner's rows of one status in name order.
+            // The Organizations page: a partner's rows of one status in name order, optionally of
+            // one plan type, or only those whose credentials need attention.
             e.HasIndex(o => new { o.PartnerId, o.Status, o.NameNormalized, o.Id });
+            e.HasIndex(o => new { o.PartnerId, o.Status, o.PlanType, o.NameNormalized, o.Id });
+            e.HasIndex(o => new { o.PartnerId, o.Status, o.NameNormalized, o.Id })
+                .HasDatabaseName("IX_Organizations_NeedAuthentication")
+                .HasFilter($"{Quote(nameof(Organization.CredentialError))}");
             e.HasIndex(o => o.PurgeDueAt).HasFilter($"{Quote(nameof(Organization.PurgedAt))} IS NULL");
 
             e.HasOne<Partner>().WithMany().HasForeignKey(o => o.PartnerId).OnDelete(DeleteBehavior.Restrict);
@@ -132,6 +143,33 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Property(a => a.ImpersonatorName).HasMaxLength(256);
             e.HasIndex(a => new { a.OrganizationId, a.At });
             e.HasIndex(a => new { a.PartnerId, a.At });
+        });
+
+        builder.Entity<PartnerGroup>(e =>
+        {
+            e.ToTable("Groups");
+            e.HasKey(g => g.Id);
+            e.Property(g => g.Name).HasMaxLength(PartnerGroup.MaxNameLength);
+            e.HasIndex(g => new { g.PartnerId, g.Name }).IsUnique();
+            e.HasOne<Partner>().WithMany().HasForeignKey(g => g.PartnerId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<PartnerGroupMember>(e =>
+        {
+            e.ToTable("GroupMembers");
+            e.HasKey(m => new { m.GroupId, m.UserId });
+            e.HasIndex(m => m.UserId);
+            e.HasOne<PartnerGroup>().WithMany().HasForeignKey(m => m.GroupId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<AppUser>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<PartnerGroupOrganization>(e =>
+        {
+            e.ToTable("GroupOrganizations");
+            e.HasKey(m => new { m.GroupId, m.OrganizationId });
+            e.HasIndex(m => m.OrganizationId);
+            e.HasOne<PartnerGroup>().WithMany().HasForeignKey(m => m.GroupId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Organization>().WithMany().HasForeignKey(m => m.OrganizationId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<PlatformSettings>(e =>

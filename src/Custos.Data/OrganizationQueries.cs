@@ -4,8 +4,10 @@ using Microsoft.EntityFrameworkCore;
 namespace Custos.Data;
 
 /// Whose organizations a caller may see: a partner sees its own subtree, the operator everything.
-/// Every partner-facing organization query starts from <see cref="OrganizationQueries.InScope"/>.
-public sealed record Scope(string? PartnerPath)
+/// An Administrator is further limited to the organizations of the groups it belongs to
+/// (<see cref="GroupMemberId"/>). Every partner-facing organization query starts from
+/// <see cref="OrganizationQueries.InScope"/>, so a forgotten filter cannot leak.
+public sealed record Scope(string? PartnerPath, Guid? GroupMemberId = null)
 {
     public static Scope Everything { get; } = new((string?)null);
 
@@ -22,7 +24,14 @@ public static class OrganizationQueries
         }
 
         var path = scope.PartnerPath;
-        return db.Organizations.Where(o => db.Partners.Any(p => p.Id == o.PartnerId && p.Path.StartsWith(path)));
+        var orgs = db.Organizations.Where(o => db.Partners.Any(p => p.Id == o.PartnerId && p.Path.StartsWith(path)));
+        if (scope.GroupMemberId is { } userId)
+        {
+            orgs = orgs.Where(o => db.GroupOrganizations.Any(g => g.OrganizationId == o.Id
+                && db.GroupMembers.Any(m => m.GroupId == g.GroupId && m.UserId == userId)));
+        }
+
+        return orgs;
     }
 
     /// An organization loaded for a change: with today's history row, so the change updates it

@@ -3,6 +3,7 @@ using Custos.Data;
 using Custos.DataPlane.Storage;
 using Custos.Domain.Organizations;
 using Custos.Web.Components;
+using Custos.Web.Components.Account;
 using Custos.Web.Hosting;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -23,13 +24,7 @@ builder.Services.AddSingleton<IOrganizationDataPurger, FolderDataPurger>();
 builder.Services.AddScoped<DemoSeeder>();
 builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataPath, "keys")));
 
-builder.Services.AddIdentityCore<AppUser>(o =>
-    {
-        o.Password.RequiredLength = 12;
-        o.User.RequireUniqueEmail = true;
-        o.Lockout.MaxFailedAccessAttempts = 5;
-    })
-    .AddEntityFrameworkStores<AppDbContext>();
+builder.Services.AddCustosAuth();
 
 var health = builder.Services.AddHealthChecks().AddDbContextCheck<AppDbContext>("database");
 if (options.Scheduler.Enabled)
@@ -65,9 +60,12 @@ if (!app.Environment.IsDevelopment())
 }
 
 app.UseStatusCodePagesWithReExecute("/not-found");
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapHealthChecks("/healthz", HealthReporting.Options);
+app.MapAccountEndpoints();
 app.MapRazorComponents<App>();
 
 await app.RunAsync();

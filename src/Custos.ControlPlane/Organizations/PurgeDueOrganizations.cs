@@ -1,4 +1,5 @@
 using Custos.Data;
+using Custos.Domain;
 using Custos.Domain.Audit;
 using Custos.Domain.Organizations;
 using Microsoft.EntityFrameworkCore;
@@ -72,7 +73,20 @@ public sealed class PurgeDueOrganizations(
                 continue;
             }
 
-            var done = await purge.CompleteAsync(org, ct);
+            Result done;
+            try
+            {
+                done = await purge.CompleteAsync(org, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The organization stays Deleted and not yet purged, so the next run retries it; one
+                // failing purge must not hold back the rest of the batch (it would come first every run).
+                log.LogError(e, "Purging organization {OrganizationId} failed; the next run retries it", org.Id);
+                conflicts++;
+                continue;
+            }
+
             if (done.IsSuccess)
             {
                 purged++;

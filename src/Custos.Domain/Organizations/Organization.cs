@@ -100,9 +100,11 @@ public sealed class Organization
     {
         var info = OrganizationLimits.Validate(input.Info, plan.Type);
         var license = OrganizationLimits.ValidateLicense(plan.Type, input.AutoLicense, input.Seats);
-        if (info.Error is ValidationFailed a && license.Error is ValidationFailed b)
+        if (info.Error is ValidationFailed a && license.Error is { Field: { } licenseField } b)
         {
-            return new ValidationFailed([.. a.Errors, .. b.Errors]);
+            // Seats out of range is its own error type; it still belongs beside the other field errors.
+            IReadOnlyList<FieldError> more = b is ValidationFailed v ? v.Errors : [new FieldError(licenseField, b.Message)];
+            return new ValidationFailed([.. a.Errors, .. more]);
         }
 
         if (info.Error is not null)
@@ -242,10 +244,13 @@ public sealed class Organization
             return DeleteOutcome.AwaitingDpoApproval;
         }
 
+        // The month of deletion is billed in full, but deleting never bills more than the
+        // unsubscription already would have (it ended at the purge date).
+        var monthEnd = StartOfNextMonth(now);
+        BillingEndsAt = BillingEndsAt is { } unsubscribedEnd && unsubscribedEnd < monthEnd ? unsubscribedEnd : monthEnd;
         Status = OrganizationStatus.Deleted;
         StatusChangedAt = now;
         DeletedAt = now;
-        BillingEndsAt = StartOfNextMonth(now);
         var retained = WormEnabled && RetentionUntil > now;
         PurgeDueAt = retained ? RetentionUntil : now;
         PendingDpoAction = PendingDpoAction.None;
@@ -279,7 +284,8 @@ public sealed class Organization
 
     /// First step of a purge: an Unsubscribed organization whose purge date has passed becomes
     /// Deleted. Returns false when the purge must wait for the Data Protection Officer (and asks
-    /// for approval once). Safe to call again on an organization already Deleted and not yet purged.
+    /// for approval once) or for WORM retention to end. Safe to call again on an organization
+    /// already Deleted and not yet purged.
     public Result<bool> BeginPurge(DateTimeOffset now)
     {
         if (PurgedAt is not null)
@@ -306,11 +312,16 @@ public sealed class Organization
                 return false;
             }
 
+            // WORM: data under retention cannot be purged early; as after Delete, the purge waits
+            // until the last retention ends (billing still ends at the original purge date).
+            var retained = WormEnabled && RetentionUntil > now;
             Status = OrganizationStatus.Deleted;
             StatusChangedAt = now;
             DeletedAt = now;
+            PurgeDueAt = retained ? RetentionUntil : PurgeDueAt;
             PendingDpoAction = PendingDpoAction.None;
             Touch(now);
+            return !retained;
         }
 
         return true;
@@ -478,6 +489,11 @@ public sealed class Organization
     /// Reported by the data plane after each backup run.
     public void RecordUsage(int seatsInUse, long storageUsedBytes, DateTimeOffset? retentionUntil)
     {
+        if (IsPurged)
+        {
+            return;
+        }
+
         SeatsInUse = Math.Max(0, seatsInUse);
         StorageUsedBytes = Math.Max(0, storageUsedBytes);
         if (retentionUntil > RetentionUntil || RetentionUntil is null)

@@ -41,10 +41,21 @@ public static class OrganizationLimits
         if (planType == PlanType.Personal)
         {
             name = $"{first} {last}";
+            if (first is not null && last is not null && name.Length > MaxOrganizationNameLength)
+            {
+                errors.Add(new FieldError("lastName", $"First and last name together must be at most {MaxOrganizationNameLength - 1} characters."));
+            }
         }
         else
         {
             name = Text(info.OrganizationName, "organizationName", "Organization name", MaxOrganizationNameLength, errors);
+        }
+
+        // Compatibility normalization can expand a few characters into many; the normalized form
+        // is what the database stores and indexes.
+        if (name is not null && TextKey.Name(name).Length > MaxOrganizationNameLength * 2)
+        {
+            errors.Add(new FieldError(planType == PlanType.Personal ? "lastName" : "organizationName", "Organization name is too long."));
         }
 
         if (errors.Count > 0)

@@ -36,6 +36,10 @@ public sealed class Partner
     /// Off by default: suspended organizations' backups pause unless the partner turns this on.
     public bool KeepBackingUpSuspended { get; private set; }
 
+    /// Notification setting (User Management, first row): whether New Organization shows the
+    /// "Send sign in" checkbox. Shown by default.
+    public bool ShowSendSignIn { get; private set; } = true;
+
     public DateTimeOffset CreatedAt { get; private set; }
 
     public static Result<Partner> Create(string name, string country, Partner? parent, bool isDistributor, DateTimeOffset now)
@@ -87,6 +91,8 @@ public sealed class Partner
     public void SetKeepBackingUpSuspended(bool keep) => KeepBackingUpSuspended = keep;
 
     public void SetMayTransfer(bool mayTransfer) => MayTransfer = mayTransfer;
+
+    public void SetShowSendSignIn(bool show) => ShowSendSignIn = show;
 
     public void Deactivate() => IsActive = false;
 }

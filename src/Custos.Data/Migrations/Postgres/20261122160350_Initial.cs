@@ -12,6 +12,9 @@ namespace Custos.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AlterDatabase()
+                .Annotation("Npgsql:PostgresExtension:pg_trgm", ",,");
+
             migrationBuilder.CreateTable(
                 name: "AspNetRoles",
                 columns: table => new
@@ -62,6 +65,7 @@ namespace Custos.Data.Migrations.Postgres
                     IsActive = table.Column<bool>(type: "boolean", nullable: false),
                     MayTransfer = table.Column<bool>(type: "boolean", nullable: false),
                     KeepBackingUpSuspended = table.Column<bool>(type: "boolean", nullable: false),
+                    ShowSendSignIn = table.Column<bool>(type: "boolean", nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
@@ -158,6 +162,25 @@ namespace Custos.Data.Migrations.Postgres
                         principalTable: "Partners",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Groups",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    PartnerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Groups", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Groups_Partners_PartnerId",
+                        column: x => x.PartnerId,
+                        principalTable: "Partners",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -323,6 +346,54 @@ namespace Custos.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "GroupMembers",
+                columns: table => new
+                {
+                    GroupId = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_GroupMembers", x => new { x.GroupId, x.UserId });
+                    table.ForeignKey(
+                        name: "FK_GroupMembers_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_GroupMembers_Groups_GroupId",
+                        column: x => x.GroupId,
+                        principalTable: "Groups",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "GroupOrganizations",
+                columns: table => new
+                {
+                    GroupId = table.Column<Guid>(type: "uuid", nullable: false),
+                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_GroupOrganizations", x => new { x.GroupId, x.OrganizationId });
+                    table.ForeignKey(
+                        name: "FK_GroupOrganizations_Groups_GroupId",
+                        column: x => x.GroupId,
+                        principalTable: "Groups",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_GroupOrganizations_Organizations_OrganizationId",
+                        column: x => x.OrganizationId,
+                        principalTable: "Organizations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "SubscriptionHistory",
                 columns: table => new
                 {
@@ -406,14 +477,53 @@ namespace Custos.Data.Migrations.Postgres
                 columns: new[] { "PartnerId", "At" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Organizations_PartnerId_Status_NameNormalized_Id",
+                name: "IX_GroupMembers_UserId",
+                table: "GroupMembers",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_GroupOrganizations_OrganizationId",
+                table: "GroupOrganizations",
+                column: "OrganizationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Groups_PartnerId_Name",
+                table: "Groups",
+                columns: new[] { "PartnerId", "Name" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Organizations_NameNormalized_Trgm",
                 table: "Organizations",
-                columns: new[] { "PartnerId", "Status", "NameNormalized", "Id" });
+                column: "NameNormalized",
+                unique: true,
+                filter: "\"Status\" <> 'Deleted' AND \"PlanType\" <> 'Personal'")
+                .Annotation("Npgsql:IndexMethod", "gin")
+                .Annotation("Npgsql:IndexOperators", new[] { "gin_trgm_ops" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Organizations_NeedAuthentication",
+                table: "Organizations",
+                columns: new[] { "PartnerId", "Status", "NameNormalized", "Id" },
+                filter: "\"CredentialError\"");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Organizations_PartnerId_Status_PlanType_NameNormalized_Id",
+                table: "Organizations",
+                columns: new[] { "PartnerId", "Status", "PlanType", "NameNormalized", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Organizations_PlanId",
                 table: "Organizations",
                 column: "PlanId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Organizations_PublicId_Trgm",
+                table: "Organizations",
+                column: "PublicId",
+                unique: true)
+                .Annotation("Npgsql:IndexMethod", "gin")
+                .Annotation("Npgsql:IndexOperators", new[] { "gin_trgm_ops" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Organizations_PurgeDueAt",
@@ -422,24 +532,11 @@ namespace Custos.Data.Migrations.Postgres
                 filter: "\"PurgedAt\" IS NULL");
 
             migrationBuilder.CreateIndex(
-                name: "UX_Organizations_Name_Live",
-                table: "Organizations",
-                column: "NameNormalized",
-                unique: true,
-                filter: "\"Status\" <> 'Deleted' AND \"PlanType\" <> 'Personal'");
-
-            migrationBuilder.CreateIndex(
                 name: "UX_Organizations_OwnerEmail_Live",
                 table: "Organizations",
                 column: "OwnerEmailNormalized",
                 unique: true,
                 filter: "\"Status\" <> 'Deleted'");
-
-            migrationBuilder.CreateIndex(
-                name: "UX_Organizations_PublicId",
-                table: "Organizations",
-                column: "PublicId",
-                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Partners_ParentId",
@@ -491,6 +588,12 @@ namespace Custos.Data.Migrations.Postgres
                 name: "AuditEntries");
 
             migrationBuilder.DropTable(
+                name: "GroupMembers");
+
+            migrationBuilder.DropTable(
+                name: "GroupOrganizations");
+
+            migrationBuilder.DropTable(
                 name: "PlanOfferings");
 
             migrationBuilder.DropTable(
@@ -504,6 +607,9 @@ namespace Custos.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "AspNetUsers");
+
+            migrationBuilder.DropTable(
+                name: "Groups");
 
             migrationBuilder.DropTable(
                 name: "Organizations");

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Custos.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresAppDbContext))]
-    [Migration("20261122155155_Initial")]
+    [Migration("20261122160350_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -23,6 +23,7 @@ namespace Custos.Data.Migrations.Postgres
                 .HasAnnotation("ProductVersion", "10.0.14")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Custos.Data.AppUser", b =>
@@ -305,8 +306,11 @@ namespace Custos.Data.Migrations.Postgres
 
                     b.HasIndex("NameNormalized")
                         .IsUnique()
-                        .HasDatabaseName("UX_Organizations_Name_Live")
+                        .HasDatabaseName("IX_Organizations_NameNormalized_Trgm")
                         .HasFilter("\"Status\" <> 'Deleted' AND \"PlanType\" <> 'Personal'");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("NameNormalized"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("NameNormalized"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("OwnerEmailNormalized")
                         .IsUnique()
@@ -317,12 +321,19 @@ namespace Custos.Data.Migrations.Postgres
 
                     b.HasIndex("PublicId")
                         .IsUnique()
-                        .HasDatabaseName("UX_Organizations_PublicId");
+                        .HasDatabaseName("IX_Organizations_PublicId_Trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("PublicId"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("PublicId"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("PurgeDueAt")
                         .HasFilter("\"PurgedAt\" IS NULL");
 
-                    b.HasIndex("PartnerId", "Status", "NameNormalized", "Id");
+                    b.HasIndex("PartnerId", "Status", "NameNormalized", "Id")
+                        .HasDatabaseName("IX_Organizations_NeedAuthentication")
+                        .HasFilter("\"CredentialError\"");
+
+                    b.HasIndex("PartnerId", "Status", "PlanType", "NameNormalized", "Id");
 
                     b.ToTable("Organizations", (string)null);
                 });
@@ -416,6 +427,9 @@ namespace Custos.Data.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<bool>("ShowSendSignIn")
+                        .HasColumnType("boolean");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ParentId");
@@ -426,6 +440,58 @@ namespace Custos.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("Partners", (string)null);
+                });
+
+            modelBuilder.Entity("Custos.Domain.Partners.PartnerGroup", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid>("PartnerId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PartnerId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("Groups", (string)null);
+                });
+
+            modelBuilder.Entity("Custos.Domain.Partners.PartnerGroupMember", b =>
+                {
+                    b.Property<Guid>("GroupId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("GroupId", "UserId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("GroupMembers", (string)null);
+                });
+
+            modelBuilder.Entity("Custos.Domain.Partners.PartnerGroupOrganization", b =>
+                {
+                    b.Property<Guid>("GroupId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("GroupId", "OrganizationId");
+
+                    b.HasIndex("OrganizationId");
+
+                    b.ToTable("GroupOrganizations", (string)null);
                 });
 
             modelBuilder.Entity("Custos.Domain.Plans.Plan", b =>
@@ -647,6 +713,45 @@ namespace Custos.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("ParentId")
                         .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("Custos.Domain.Partners.PartnerGroup", b =>
+                {
+                    b.HasOne("Custos.Domain.Partners.Partner", null)
+                        .WithMany()
+                        .HasForeignKey("PartnerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Custos.Domain.Partners.PartnerGroupMember", b =>
+                {
+                    b.HasOne("Custos.Domain.Partners.PartnerGroup", null)
+                        .WithMany()
+                        .HasForeignKey("GroupId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Custos.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Custos.Domain.Partners.PartnerGroupOrganization", b =>
+                {
+                    b.HasOne("Custos.Domain.Partners.PartnerGroup", null)
+                        .WithMany()
+                        .HasForeignKey("GroupId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Custos.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Custos.Domain.Plans.PlanOffering", b =>

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Custos.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteAppDbContext))]
-    [Migration("20261122155104_Initial")]
+    [Migration("20261122160320_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -313,7 +313,11 @@ namespace Custos.Data.Migrations.Sqlite
                     b.HasIndex("PurgeDueAt")
                         .HasFilter("\"PurgedAt\" IS NULL");
 
-                    b.HasIndex("PartnerId", "Status", "NameNormalized", "Id");
+                    b.HasIndex("PartnerId", "Status", "NameNormalized", "Id")
+                        .HasDatabaseName("IX_Organizations_NeedAuthentication")
+                        .HasFilter("\"CredentialError\"");
+
+                    b.HasIndex("PartnerId", "Status", "PlanType", "NameNormalized", "Id");
 
                     b.ToTable("Organizations", (string)null);
                 });
@@ -404,6 +408,9 @@ namespace Custos.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("ShowSendSignIn")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ParentId");
@@ -414,6 +421,58 @@ namespace Custos.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("Partners", (string)null);
+                });
+
+            modelBuilder.Entity("Custos.Domain.Partners.PartnerGroup", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("PartnerId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PartnerId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("Groups", (string)null);
+                });
+
+            modelBuilder.Entity("Custos.Domain.Partners.PartnerGroupMember", b =>
+                {
+                    b.Property<Guid>("GroupId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("GroupId", "UserId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("GroupMembers", (string)null);
+                });
+
+            modelBuilder.Entity("Custos.Domain.Partners.PartnerGroupOrganization", b =>
+                {
+                    b.Property<Guid>("GroupId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("GroupId", "OrganizationId");
+
+                    b.HasIndex("OrganizationId");
+
+                    b.ToTable("GroupOrganizations", (string)null);
                 });
 
             modelBuilder.Entity("Custos.Domain.Plans.Plan", b =>
@@ -631,6 +690,45 @@ namespace Custos.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("ParentId")
                         .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("Custos.Domain.Partners.PartnerGroup", b =>
+                {
+                    b.HasOne("Custos.Domain.Partners.Partner", null)
+                        .WithMany()
+                        .HasForeignKey("PartnerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Custos.Domain.Partners.PartnerGroupMember", b =>
+                {
+                    b.HasOne("Custos.Domain.Partners.PartnerGroup", null)
+                        .WithMany()
+                        .HasForeignKey("GroupId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Custos.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Custos.Domain.Partners.PartnerGroupOrganization", b =>
+                {
+                    b.HasOne("Custos.Domain.Partners.PartnerGroup", null)
+                        .WithMany()
+                        .HasForeignKey("GroupId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Custos.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Custos.Domain.Plans.PlanOffering", b =>

@@ -61,6 +61,7 @@ namespace Custos.Data.Migrations.Sqlite
                     IsActive = table.Column<bool>(type: "INTEGER", nullable: false),
                     MayTransfer = table.Column<bool>(type: "INTEGER", nullable: false),
                     KeepBackingUpSuspended = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ShowSendSignIn = table.Column<bool>(type: "INTEGER", nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
@@ -157,6 +158,25 @@ namespace Custos.Data.Migrations.Sqlite
                         principalTable: "Partners",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Groups",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PartnerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Groups", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Groups_Partners_PartnerId",
+                        column: x => x.PartnerId,
+                        principalTable: "Partners",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -322,6 +342,54 @@ namespace Custos.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "GroupMembers",
+                columns: table => new
+                {
+                    GroupId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UserId = table.Column<Guid>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_GroupMembers", x => new { x.GroupId, x.UserId });
+                    table.ForeignKey(
+                        name: "FK_GroupMembers_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_GroupMembers_Groups_GroupId",
+                        column: x => x.GroupId,
+                        principalTable: "Groups",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "GroupOrganizations",
+                columns: table => new
+                {
+                    GroupId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    OrganizationId = table.Column<Guid>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_GroupOrganizations", x => new { x.GroupId, x.OrganizationId });
+                    table.ForeignKey(
+                        name: "FK_GroupOrganizations_Groups_GroupId",
+                        column: x => x.GroupId,
+                        principalTable: "Groups",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_GroupOrganizations_Organizations_OrganizationId",
+                        column: x => x.OrganizationId,
+                        principalTable: "Organizations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "SubscriptionHistory",
                 columns: table => new
                 {
@@ -405,9 +473,31 @@ namespace Custos.Data.Migrations.Sqlite
                 columns: new[] { "PartnerId", "At" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Organizations_PartnerId_Status_NameNormalized_Id",
+                name: "IX_GroupMembers_UserId",
+                table: "GroupMembers",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_GroupOrganizations_OrganizationId",
+                table: "GroupOrganizations",
+                column: "OrganizationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Groups_PartnerId_Name",
+                table: "Groups",
+                columns: new[] { "PartnerId", "Name" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Organizations_NeedAuthentication",
                 table: "Organizations",
-                columns: new[] { "PartnerId", "Status", "NameNormalized", "Id" });
+                columns: new[] { "PartnerId", "Status", "NameNormalized", "Id" },
+                filter: "\"CredentialError\"");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Organizations_PartnerId_Status_PlanType_NameNormalized_Id",
+                table: "Organizations",
+                columns: new[] { "PartnerId", "Status", "PlanType", "NameNormalized", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Organizations_PlanId",
@@ -490,6 +580,12 @@ namespace Custos.Data.Migrations.Sqlite
                 name: "AuditEntries");
 
             migrationBuilder.DropTable(
+                name: "GroupMembers");
+
+            migrationBuilder.DropTable(
+                name: "GroupOrganizations");
+
+            migrationBuilder.DropTable(
                 name: "PlanOfferings");
 
             migrationBuilder.DropTable(
@@ -503,6 +599,9 @@ namespace Custos.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "AspNetUsers");
+
+            migrationBuilder.DropTable(
+                name: "Groups");
 
             migrationBuilder.DropTable(
                 name: "Organizations");
