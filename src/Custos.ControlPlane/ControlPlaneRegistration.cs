@@ -1,4 +1,5 @@
 using Custos.ControlPlane.Organizations;
+using Custos.ControlPlane.Partners;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Custos.ControlPlane;
@@ -19,6 +20,21 @@ public static class ControlPlaneRegistration
         services.AddScoped<DeleteOrganization>();
         services.AddScoped<PurgeOrganization>();
         services.AddScoped<PurgeDueOrganizations>();
+        services.AddScoped<ListOrganizations>();
+
+        // A partner's own users and groups. CreatePartnerUser needs Identity's UserManager, which the host registers.
+        services.AddScoped<ListPartnerUsers>();
+        services.AddScoped<CreatePartnerUser>();
+        services.AddScoped<ChangePartnerUserRole>();
+        services.AddScoped<RemovePartnerUser>();
+        services.AddScoped<ListGroups>();
+        services.AddScoped<GetGroup>();
+        services.AddScoped<ListGroupOrganizations>();
+        services.AddScoped<CreateGroup>();
+        services.AddScoped<RenameGroup>();
+        services.AddScoped<DeleteGroup>();
+        services.AddScoped<SetGroupMembers>();
+        services.AddScoped<SetGroupOrganizations>();
         return services;
     }
 }

@@ -113,8 +113,7 @@ public abstract class AppDbContext(DbContextOptions options)
             // one plan type, or only those whose credentials need attention.
             e.HasIndex(o => new { o.PartnerId, o.Status, o.NameNormalized, o.Id });
             e.HasIndex(o => new { o.PartnerId, o.Status, o.PlanType, o.NameNormalized, o.Id });
-            e.HasIndex(o => new { o.PartnerId, o.Status, o.NameNormalized, o.Id })
-                .HasDatabaseName("IX_Organizations_NeedAuthentication")
+            e.HasIndex(o => new { o.PartnerId, o.Status, o.NameNormalized, o.Id }, "IX_Organizations_NeedAuthentication")
                 .HasFilter($"{Quote(nameof(Organization.CredentialError))}");
             e.HasIndex(o => o.PurgeDueAt).HasFilter($"{Quote(nameof(Organization.PurgedAt))} IS NULL");
 

@@ -18,9 +18,11 @@ public sealed class PostgresAppDbContext(DbContextOptions<PostgresAppDbContext> 
             e.Property(o => o.PublicId).UseCollation("C");
 
             // Contains-search on name and ID at a million rows (see docs/benchmarks.md).
-            e.HasIndex(o => o.NameNormalized).HasDatabaseName("IX_Organizations_NameNormalized_Trgm")
+            // Named, so they are indexes of their own beside the unique ones on the same columns
+            // (an unnamed HasIndex on the same column would reconfigure the unique index instead).
+            e.HasIndex(o => o.NameNormalized, "IX_Organizations_NameNormalized_Trgm")
                 .HasMethod("gin").HasOperators("gin_trgm_ops");
-            e.HasIndex(o => o.PublicId).HasDatabaseName("IX_Organizations_PublicId_Trgm")
+            e.HasIndex(o => o.PublicId, "IX_Organizations_PublicId_Trgm")
                 .HasMethod("gin").HasOperators("gin_trgm_ops");
         });
         builder.Entity<Partner>(e => e.Property(p => p.Path).UseCollation("C"));

@@ -5,6 +5,7 @@ using Custos.Domain.Organizations;
 using Custos.Web.Components;
 using Custos.Web.Components.Account;
 using Custos.Web.Hosting;
+using Custos.Web.Hosting.Mail;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Quartz;
@@ -21,6 +22,7 @@ builder.Services.AddCustosData(builder.Configuration, dataPath);
 builder.Services.AddControlPlane();
 builder.Services.AddSingleton(new BlobRoot(Path.Combine(dataPath, "blobs")));
 builder.Services.AddSingleton<IOrganizationDataPurger, FolderDataPurger>();
+builder.Services.AddCustosMail(options, dataPath);
 builder.Services.AddScoped<DemoSeeder>();
 builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataPath, "keys")));
 
@@ -33,6 +35,9 @@ if (options.Scheduler.Enabled)
     health.AddQuartz(o => o.Name = "scheduler");
 }
 
+// The Organizations page keeps its search, filters and page cursor in the address; a long search
+// must reach the page (which answers it with a message), not stop at Kestrel's 8 KB request line.
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestLineSize = 64 * 1024);
 builder.Services.AddRazorComponents();
 
 var app = builder.Build();

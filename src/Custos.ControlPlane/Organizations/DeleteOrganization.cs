@@ -2,13 +2,15 @@ using Custos.Data;
 using Custos.Domain;
 using Custos.Domain.Audit;
 using Custos.Domain.Organizations;
+using Microsoft.Extensions.Logging;
 
 namespace Custos.ControlPlane.Organizations;
 
 /// Deletes an organization and purges its data at once (unless the Data Protection Officer must
 /// approve first, or WORM retention defers the purge). If the purge is interrupted after the
 /// organization is marked Deleted, the purge job finishes it.
-public sealed class DeleteOrganization(AppDbContext db, OrganizationCommands commands, PurgeOrganization purge, TimeProvider clock)
+public sealed class DeleteOrganization(
+    AppDbContext db, OrganizationCommands commands, PurgeOrganization purge, TimeProvider clock, ILogger<DeleteOrganization> log)
 {
     public async Task<Result<DeleteOutcome>> HandleAsync(OrganizationCommand command, CancellationToken ct)
     {
@@ -21,10 +23,15 @@ public sealed class DeleteOrganization(AppDbContext db, OrganizationCommands com
         var org = await db.FindForChangeAsync(Scope.Everything, command.OrganizationId, clock.GetUtcNow(), ct);
         if (org is not null && org.IsPurgeDue(clock.GetUtcNow()))
         {
-            var purged = await purge.CompleteAsync(org, ct);
-            if (purged.Error is not null and not AlreadyPurged and not ConcurrentChange)
+            try
             {
-                return purged.Error;
+                await purge.CompleteAsync(org, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The deletion itself is saved: nothing is readable by customers any more, and the
+                // purge job retries the destruction until it succeeds.
+                log.LogError(e, "Purging deleted organization {OrganizationId} failed; the purge job retries it", org.Id);
             }
         }
 

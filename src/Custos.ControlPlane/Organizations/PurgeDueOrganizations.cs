@@ -22,7 +22,11 @@ public sealed class PurgeDueOrganizations(
         var now = clock.GetUtcNow();
         var due = await db.Organizations.AsNoTracking()
             .Where(o => o.PurgedAt == null && o.PurgeDueAt <= now
-                && (o.Status == OrganizationStatus.Unsubscribed || o.Status == OrganizationStatus.Deleted))
+                && (o.Status == OrganizationStatus.Unsubscribed || o.Status == OrganizationStatus.Deleted)
+
+                // Purges already waiting for the Data Protection Officer are not retried every run
+                // (they would fill every batch and starve the rest); approval makes them due again.
+                && !(o.PendingDpoAction == PendingDpoAction.Purge && o.DpoApprovedAt == null))
             .OrderBy(o => o.PurgeDueAt)
             .Select(o => o.Id)
             .Take(BatchSize)

@@ -17,6 +17,15 @@ public enum AuditEventType
     OrganizationDeletionAwaitingApproval = 1111,
     OrganizationPurgeAwaitingApproval = 1112,
     OrganizationFeaturesChanged = 1113,
+
+    PartnerUserCreated = 1201,
+    PartnerUserRoleChanged = 1202,
+    PartnerUserRemoved = 1203,
+    GroupCreated = 1204,
+    GroupRenamed = 1205,
+    GroupDeleted = 1206,
+    GroupMembersChanged = 1207,
+    GroupOrganizationsChanged = 1208,
 }
 
 /// Who did something. When a partner user acts inside the customer portal as a client, the

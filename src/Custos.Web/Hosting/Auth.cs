@@ -121,6 +121,14 @@ public static class AuthRegistration
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
             o.SlidingExpiration = true;
+
+            // A signed-in user whose role does not allow a page gets a 403 in place, not a redirect
+            // that answers 200: the status code pages then show the Not allowed page (see NotFound.razor).
+            o.Events.OnRedirectToAccessDenied = context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Task.CompletedTask;
+            };
         });
 
         // Role or partner changes reach signed-in users within a minute.
@@ -135,11 +143,16 @@ public static class AuthRegistration
                 o.Lockout.AllowedForNewUsers = true;
                 o.Lockout.MaxFailedAccessAttempts = 5;
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                o.Tokens.AuthenticatorIssuer = "Custos";
             })
             .AddEntityFrameworkStores<AppDbContext>()
+            .AddUserStore<CustosUserStore>()
             .AddSignInManager()
             .AddClaimsPrincipalFactory<CustosClaimsFactory>()
             .AddDefaultTokenProviders();
+
+        // Password reset links work for an hour (and once: a reset changes the security stamp).
+        services.Configure<DataProtectionTokenProviderOptions>(o => o.TokenLifespan = TimeSpan.FromHours(1));
 
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Partner, p => p.RequireAuthenticatedUser().RequireClaim(CustosClaims.PartnerId))

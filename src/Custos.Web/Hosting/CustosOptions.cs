@@ -9,12 +9,24 @@ public sealed class CustosOptions
     /// Seed a demo tree of partners and organizations into an empty database (Development only).
     public bool SeedDemo { get; set; } = true;
 
+    /// The address people reach Custos at (e.g. https://backup.example.com/), used for links in
+    /// mail. Empty: the address of the request that causes the mail.
+    public string PublicUrl { get; set; } = "";
+
     public SchedulerOptions Scheduler { get; set; } = new();
+
+    public MailOptions Mail { get; set; } = new();
 
     public sealed class SchedulerOptions
     {
         public bool Enabled { get; set; } = true;
 
         public int PurgeIntervalSeconds { get; set; } = 60;
+    }
+
+    public sealed class MailOptions
+    {
+        /// The sender of every message Custos sends.
+        public string From { get; set; } = "Custos <no-reply@custos.local>";
     }
 }

@@ -4,9 +4,17 @@ document.addEventListener('click', (e) => {
   if (!button) return;
   const source = document.querySelector(button.dataset.copy);
   if (!source || !navigator.clipboard) return;
-  navigator.clipboard.writeText(source.textContent.trim()).then(() => {
+  // An input (e.g. a long link shown read-only) copies its value, any other element its text.
+  const text = source instanceof HTMLInputElement ? source.value : source.textContent;
+  navigator.clipboard.writeText(text.trim()).then(() => {
     const label = button.textContent;
     button.textContent = 'Copied';
     setTimeout(() => { button.textContent = label; }, 1500);
   });
+});
+
+// A filter select marked data-autosubmit applies itself; without script the form's button does it.
+document.addEventListener('change', (e) => {
+  const select = e.target.closest('select[data-autosubmit]');
+  if (select && select.form) select.form.requestSubmit();
 });

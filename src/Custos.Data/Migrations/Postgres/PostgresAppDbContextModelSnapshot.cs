@@ -303,11 +303,8 @@ namespace Custos.Data.Migrations.Postgres
 
                     b.HasIndex("NameNormalized")
                         .IsUnique()
-                        .HasDatabaseName("IX_Organizations_NameNormalized_Trgm")
+                        .HasDatabaseName("UX_Organizations_Name_Live")
                         .HasFilter("\"Status\" <> 'Deleted' AND \"PlanType\" <> 'Personal'");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("NameNormalized"), "gin");
-                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("NameNormalized"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("OwnerEmailNormalized")
                         .IsUnique()
@@ -318,19 +315,27 @@ namespace Custos.Data.Migrations.Postgres
 
                     b.HasIndex("PublicId")
                         .IsUnique()
-                        .HasDatabaseName("IX_Organizations_PublicId_Trgm");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("PublicId"), "gin");
-                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("PublicId"), new[] { "gin_trgm_ops" });
+                        .HasDatabaseName("UX_Organizations_PublicId");
 
                     b.HasIndex("PurgeDueAt")
                         .HasFilter("\"PurgedAt\" IS NULL");
 
-                    b.HasIndex("PartnerId", "Status", "NameNormalized", "Id")
-                        .HasDatabaseName("IX_Organizations_NeedAuthentication")
-                        .HasFilter("\"CredentialError\"");
+                    b.HasIndex("PartnerId", "Status", "NameNormalized", "Id");
 
                     b.HasIndex("PartnerId", "Status", "PlanType", "NameNormalized", "Id");
+
+                    b.HasIndex(new[] { "NameNormalized" }, "IX_Organizations_NameNormalized_Trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "NameNormalized" }, "IX_Organizations_NameNormalized_Trgm"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "NameNormalized" }, "IX_Organizations_NameNormalized_Trgm"), new[] { "gin_trgm_ops" });
+
+                    b.HasIndex(new[] { "PartnerId", "Status", "NameNormalized", "Id" }, "IX_Organizations_NeedAuthentication")
+                        .HasFilter("\"CredentialError\"");
+
+                    b.HasIndex(new[] { "PublicId" }, "IX_Organizations_PublicId_Trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "PublicId" }, "IX_Organizations_PublicId_Trgm"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "PublicId" }, "IX_Organizations_PublicId_Trgm"), new[] { "gin_trgm_ops" });
 
                     b.ToTable("Organizations", (string)null);
                 });

@@ -310,11 +310,12 @@ namespace Custos.Data.Migrations.Sqlite
                     b.HasIndex("PurgeDueAt")
                         .HasFilter("\"PurgedAt\" IS NULL");
 
-                    b.HasIndex("PartnerId", "Status", "NameNormalized", "Id")
-                        .HasDatabaseName("IX_Organizations_NeedAuthentication")
-                        .HasFilter("\"CredentialError\"");
+                    b.HasIndex("PartnerId", "Status", "NameNormalized", "Id");
 
                     b.HasIndex("PartnerId", "Status", "PlanType", "NameNormalized", "Id");
+
+                    b.HasIndex(new[] { "PartnerId", "Status", "NameNormalized", "Id" }, "IX_Organizations_NeedAuthentication")
+                        .HasFilter("\"CredentialError\"");
 
                     b.ToTable("Organizations", (string)null);
                 });

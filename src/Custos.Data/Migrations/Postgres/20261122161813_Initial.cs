@@ -495,9 +495,7 @@ namespace Custos.Data.Migrations.Postgres
             migrationBuilder.CreateIndex(
                 name: "IX_Organizations_NameNormalized_Trgm",
                 table: "Organizations",
-                column: "NameNormalized",
-                unique: true,
-                filter: "\"Status\" <> 'Deleted' AND \"PlanType\" <> 'Personal'")
+                column: "NameNormalized")
                 .Annotation("Npgsql:IndexMethod", "gin")
                 .Annotation("Npgsql:IndexOperators", new[] { "gin_trgm_ops" });
 
@@ -506,6 +504,11 @@ namespace Custos.Data.Migrations.Postgres
                 table: "Organizations",
                 columns: new[] { "PartnerId", "Status", "NameNormalized", "Id" },
                 filter: "\"CredentialError\"");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Organizations_PartnerId_Status_NameNormalized_Id",
+                table: "Organizations",
+                columns: new[] { "PartnerId", "Status", "NameNormalized", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Organizations_PartnerId_Status_PlanType_NameNormalized_Id",
@@ -520,8 +523,7 @@ namespace Custos.Data.Migrations.Postgres
             migrationBuilder.CreateIndex(
                 name: "IX_Organizations_PublicId_Trgm",
                 table: "Organizations",
-                column: "PublicId",
-                unique: true)
+                column: "PublicId")
                 .Annotation("Npgsql:IndexMethod", "gin")
                 .Annotation("Npgsql:IndexOperators", new[] { "gin_trgm_ops" });
 
@@ -532,11 +534,24 @@ namespace Custos.Data.Migrations.Postgres
                 filter: "\"PurgedAt\" IS NULL");
 
             migrationBuilder.CreateIndex(
+                name: "UX_Organizations_Name_Live",
+                table: "Organizations",
+                column: "NameNormalized",
+                unique: true,
+                filter: "\"Status\" <> 'Deleted' AND \"PlanType\" <> 'Personal'");
+
+            migrationBuilder.CreateIndex(
                 name: "UX_Organizations_OwnerEmail_Live",
                 table: "Organizations",
                 column: "OwnerEmailNormalized",
                 unique: true,
                 filter: "\"Status\" <> 'Deleted'");
+
+            migrationBuilder.CreateIndex(
+                name: "UX_Organizations_PublicId",
+                table: "Organizations",
+                column: "PublicId",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Partners_ParentId",
