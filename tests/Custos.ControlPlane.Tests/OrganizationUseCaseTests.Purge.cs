@@ -1,9 +1,9 @@
 using Custos.ControlPlane.Tests.Infrastructure;
 using Custos.Data;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Custos.Domain.Audit;
 using Custos.Domain.Organizations;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Custos.ControlPlane.Tests;
 

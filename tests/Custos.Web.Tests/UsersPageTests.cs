@@ -242,6 +242,28 @@ public abstract partial class UsersPageTests<TFixture>(TFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task ChangeOwnRole_ToAdministrator_LeavesTheUsersPage()
+    {
+        var team = await TeamAsync();
+        using var session = await PortalSession.SignInAsync(App, team.FullAdmin.Email, Password);
+        var token = await session.TokenFromAsync("/users");
+
+        using var response = await session.PostFormAsync("/users", $"role-{team.FullAdmin.Id:N}", new Dictionary<string, string?> { ["Change.Role"] = "Administrator" }, token);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        response.Headers.Location!.OriginalString.ShouldEndWith("/organizations");
+        (await App.InDatabaseAsync(db => db.Users.SingleAsync(u => u.Id == team.FullAdmin.Id))).Role.ShouldBe(PartnerRole.Administrator);
+
+        // The sign-in cookie may still say Full administrator for a minute; the page asks the database.
+        using var again = await session.GetAsync("/users");
+        again.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        var text = Html.Text(await again.Content.ReadAsStringAsync());
+        text.ShouldContain("Only owners and full administrators can manage users and groups");
+        text.ShouldNotContain(team.Owner.Email);
+        text.ShouldNotContain("Add user");
+    }
+
+    [Fact]
     public async Task GroupPages_ByOwner_CreateGroupChooseMembersAndOrganizations()
     {
         var team = await TeamAsync();

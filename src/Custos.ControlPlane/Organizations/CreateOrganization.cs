@@ -2,6 +2,7 @@ using Custos.Data;
 using Custos.Domain;
 using Custos.Domain.Audit;
 using Custos.Domain.Organizations;
+using Custos.Domain.Partners;
 using Microsoft.EntityFrameworkCore;
 
 namespace Custos.ControlPlane.Organizations;
@@ -44,6 +45,19 @@ public sealed class CreateOrganization(AppDbContext db, TimeProvider clock)
         if (taken is not null)
         {
             return taken;
+        }
+
+        // An Administrator acts only on the organizations of its groups: what it creates joins
+        // those groups, or it could not see its own organization afterwards.
+        if (request.Scope.GroupMemberId is { } memberId)
+        {
+            var groups = await db.GroupMembers.Where(m => m.UserId == memberId).Select(m => m.GroupId).ToListAsync(ct);
+            if (groups.Count == 0)
+            {
+                return new ValidationFailed("partner", "You belong to no group yet; ask an owner or full administrator to add you to one.");
+            }
+
+            db.GroupOrganizations.AddRange(groups.Select(g => new PartnerGroupOrganization { GroupId = g, OrganizationId = org.Id }));
         }
 
         db.Organizations.Add(org);

@@ -80,7 +80,7 @@ public sealed class DemoSeeder(
             var auto = plan.Type != PlanType.Personal && i % 5 == 0;
             int? seats = plan.Type == PlanType.Personal || auto ? null : faker.Random.Int(5, 250);
             var input = new NewOrganization(
-                new PersonalInfo(owner.FirstName, owner.LastName, $"{owner.FirstName}.{owner.LastName}.{i}@{faker.Internet.DomainName()}".ToLowerInvariant(), partners[i % partners.Length].Country, company),
+                new PersonalInfo(owner.FirstName, owner.LastName, $"{owner.FirstName}.{owner.LastName}.{i}@{faker.Internet.DomainWord()}.example".ToLowerInvariant(), partners[i % partners.Length].Country, company),
                 auto,
                 seats);
 

@@ -90,9 +90,10 @@ public sealed class PortalBrowser(IBrowserContext context, IPage page) : IAsyncD
 
     public ILocator Tab(string name) => StatusTabs.GetByRole(AriaRole.Link, new() { Name = name });
 
-    /// Waits until the tab shows <paramref name="count"/> beside its name.
+    /// Waits until the tab shows <paramref name="count"/> beside its name (in a badge of its own, so
+    /// the text has no space between them).
     public Task ExpectTabCountAsync(string name, int count) =>
-        Expect(Tab(name)).ToHaveTextAsync(new Regex($@"^\s*{name}\s+{count}\s*$"));
+        Expect(Tab(name)).ToHaveTextAsync(new Regex($@"^\s*{name}\s*{count}\s*$"));
 
     /// Which of <paramref name="known"/> each listed row shows, in page order; fails when a row
     /// shows none of them or more than one, so an unexpected row cannot hide.

@@ -2,30 +2,22 @@ using Microsoft.Playwright;
 
 namespace Custos.Web.Tests.Browser;
 
-/// Runs only with CUSTOS_SCREENSHOTS=1, so ordinary test runs never rewrite the screenshots in docs/.
-public sealed class ScreenshotFactAttribute : FactAttribute
+/// The README's screenshots of the partner portal, taken from the demo data (a Development host).
+/// Every run takes them (so the demo pages are checked in a real browser); only with
+/// CUSTOS_SCREENSHOTS=1 are they written to docs/screenshots, otherwise to a temporary folder.
+public sealed class ScreenshotTests
 {
     public const string Variable = "CUSTOS_SCREENSHOTS";
 
-    public ScreenshotFactAttribute()
+    [Fact]
+    public async Task Screenshots_OfTheOrganizationsPages_ShowTheDemoData()
     {
-        if (Environment.GetEnvironmentVariable(Variable) != "1")
-        {
-            Skip = $"Set {Variable}=1 to rewrite docs/screenshots.";
-        }
-    }
-}
-
-/// The README's screenshots of the partner portal, taken from the demo data (a Development host).
-public sealed class ScreenshotTests
-{
-    [ScreenshotFact]
-    public async Task Screenshots_OfTheOrganizationsPages_AreWrittenToDocs()
-    {
-        var folder = Path.Combine(RepositoryRoot(), "docs", "screenshots");
+        var toDocs = Environment.GetEnvironmentVariable(Variable) == "1";
+        var folder = toDocs
+            ? Path.Combine(RepositoryRoot(), "docs", "screenshots")
+            : Path.Combine(Path.GetTempPath(), "custos-screenshots-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
 
-        // Started here rather than as a class fixture, so a normal run (test skipped) starts nothing.
         var demo = new DemoPortalFixture();
         await demo.InitializeAsync();
         try
@@ -56,6 +48,10 @@ public sealed class ScreenshotTests
         finally
         {
             await demo.DisposeAsync();
+            if (!toDocs)
+            {
+                Directory.Delete(folder, recursive: true);
+            }
         }
     }
 

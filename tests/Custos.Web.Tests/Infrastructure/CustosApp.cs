@@ -114,6 +114,10 @@ public sealed class CustosApp : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(_options.Environment);
+
+        // Outside Development the host only loads the static web assets manifest (wwwroot plus the
+        // build's compressed copies) when asked; without it every .css/.js answered 200 with no body.
+        builder.UseStaticWebAssets();
         builder.UseSetting("Custos:DataPath", _options.DataPath);
         builder.UseSetting("Database:Provider", _options.Provider.ToString());
         builder.UseSetting("ConnectionStrings:Custos", _options.ConnectionString ?? "");

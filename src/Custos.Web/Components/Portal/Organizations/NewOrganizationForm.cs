@@ -82,7 +82,9 @@ public sealed record NewOrganizationChoices(IReadOnlyList<PartnerChoice> Partner
         var offerings = await db.PlanOfferings.AsNoTracking()
             .Where(o => above.Contains(o.PartnerId) || db.Partners.Any(p => p.Id == o.PartnerId && p.Path.StartsWith(path)))
             .ToListAsync(ct);
-        var plans = await db.Plans.AsNoTracking().Where(p => p.IsPublished).OrderBy(p => p.Type).ThenBy(p => p.Name).ToListAsync(ct);
+        // Personal, Backup, Archiver (the type is stored as text, so the database would sort it by name).
+        var plans = (await db.Plans.AsNoTracking().Where(p => p.IsPublished).ToListAsync(ct))
+            .OrderBy(p => p.Type).ThenBy(p => p.Name, StringComparer.InvariantCultureIgnoreCase).ToList();
 
         var actingDepth = above.Count;
         var active = subtree.Where(p => p.IsActive).ToList();

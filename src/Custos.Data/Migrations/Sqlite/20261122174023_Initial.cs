@@ -495,6 +495,11 @@ namespace Custos.Data.Migrations.Sqlite
                 filter: "\"CredentialError\"");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Organizations_PartnerId_Status_NameNormalized_Id",
+                table: "Organizations",
+                columns: new[] { "PartnerId", "Status", "NameNormalized", "Id" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Organizations_PartnerId_Status_PlanType_NameNormalized_Id",
                 table: "Organizations",
                 columns: new[] { "PartnerId", "Status", "PlanType", "NameNormalized", "Id" });

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Custos.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresAppDbContext))]
-    [Migration("20261122161813_Initial")]
+    [Migration("20261122174144_Initial")]
     partial class Initial
     {
         /// <inheritdoc />

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Custos.Bench;
+using Custos.Data;
+using Microsoft.AspNetCore.Identity;
+
+// Usage:
+//   Custos.Bench query <connection string> <organizations> <runs>   load, then time the page's query shapes (Markdown on stdout)
+//   Custos.Bench load <connection string> <organizations>           load only (for the web host); prints the partner user's scope
+//   Custos.Bench user <connection string> <email> <password>        adds an Owner of the first distributor's first partner
+//   Custos.Bench signin <base url> <email> <password>               signs in over HTTP and prints the Cookie header value
+if (args.Length < 2)
+{
+    Console.Error.WriteLine("usage: Custos.Bench query|load|user|signin ...");
+    return 2;
+}
+
+switch (args[0])
+{
+    case "query":
+        {
+            var data = await Loader.LoadAsync(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), 20261122);
+            var runs = int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
+            var table = await Measure.RunAsync(args[1], data, runs, warmup: Math.Max(5, runs / 10));
+            Console.WriteLine(table);
+            return 0;
+        }
+
+    case "load":
+        await Loader.LoadAsync(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), 20261122);
+        return 0;
+
+    case "user":
+        {
+            await using var db = Contexts.Create(args[1]);
+            var partner = db.Partners.Where(p => !p.IsDistributor && p.ParentId != null)
+                .OrderBy(p => p.Path.Length).ThenBy(p => p.Path).First();
+            var user = new AppUser
+            {
+                Id = Guid.CreateVersion7(),
+                UserName = args[2],
+                NormalizedUserName = args[2].ToUpperInvariant(),
+                Email = args[2],
+                NormalizedEmail = args[2].ToUpperInvariant(),
+                EmailConfirmed = true,
+                DisplayName = "Bench Owner",
+                PartnerId = partner.Id,
+                Role = PartnerRole.Owner,
+                SecurityStamp = Guid.NewGuid().ToString("N"),
+                ConcurrencyStamp = Guid.NewGuid().ToString(),
+            };
+            user.PasswordHash = new PasswordHasher<AppUser>().HashPassword(user, args[3]);
+            db.Users.Add(user);
+            await db.SaveChangesAsync();
+            var orgs = db.Organizations.Count(o => db.Partners.Any(p => p.Id == o.PartnerId && p.Path.StartsWith(partner.Path)));
+            Console.Error.WriteLine($"user {args[2]}: Owner of partner {partner.PublicId} ({orgs:N0} organizations in its subtree)");
+            return 0;
+        }
+
+    case "signin":
+        {
+            var cookies = new CookieContainer();
+            using var handler = new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false };
+            using var http = new HttpClient(handler) { BaseAddress = new Uri(args[1]) };
+            var form = await http.GetStringAsync(new Uri("/signin", UriKind.Relative));
+            var token = Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+            if (token.Length == 0)
+            {
+                token = Regex.Match(form, "name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"").Groups[1].Value;
+            }
+
+            using var body = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["_handler"] = "signin",
+                ["__RequestVerificationToken"] = token,
+                ["Input.Email"] = args[2],
+                ["Input.Password"] = args[3],
+            });
+            using var response = await http.PostAsync(new Uri("/signin", UriKind.Relative), body);
+            var all = cookies.GetCookies(new Uri(args[1]));
+            if ((int)response.StatusCode != 302 || all.Count < 2)
+            {
+                Console.Error.WriteLine($"sign-in failed: {(int)response.StatusCode}");
+                return 1;
+            }
+
+            Console.WriteLine(string.Join("; ", all.Select(c => $"{c.Name}={c.Value}")));
+            return 0;
+        }
+
+    default:
+        Console.Error.WriteLine($"unknown command {args[0]}");
+        return 2;
+}
