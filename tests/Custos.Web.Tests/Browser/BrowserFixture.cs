@@ -34,7 +34,7 @@ public sealed class Chromium : IAsyncDisposable
         }
 
         // A loaded machine (two cores, several hosts) can be slow; the bound is a safety net, not a measure.
-        Assertions.SetDefaultExpectTimeout(15_000);
+        Assertions.SetDefaultExpectTimeout(45_000);
         var playwright = await Playwright.CreateAsync();
         try
         {
@@ -114,6 +114,11 @@ public abstract class BrowserFixture : IAsyncLifetime
             Locale = "en-GB",
             TimezoneId = "UTC",
         });
+
+        // Generous limits: on a busy 2-core machine a page load can take many seconds. A real
+        // failure still fails; only how long it waits first changes.
+        context.SetDefaultTimeout(90_000);
+        context.SetDefaultNavigationTimeout(90_000);
         try
         {
             return new PortalBrowser(context, await context.NewPageAsync());
