@@ -11,7 +11,7 @@ using Npgsql;
 namespace Custos.Bench;
 
 /// One shape of the Organizations page: what the page asks the handler.
-internal sealed record Shape(string Name, OrganizationStatus Status, string? Search, PlanType? PlanType, CredentialFilter Credential, int Pages);
+internal sealed record Shape(string Name, OrganizationStatus Status, string? Search, PlanType? PlanType, CredentialFilter Credential, int Pages, bool RareTerm = false);
 
 /// Times the page's query through the real handler and, side by side, the best hand-written SQL
 /// for the same answer (rows, probe and tab counts).
@@ -32,8 +32,8 @@ internal static class Measure
         table.AppendLine("| scope | shape | rows | handler p50 ms | handler p95 ms | SQL p50 ms | SQL p95 ms | p95 ratio |");
         table.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
         var counts = new StringBuilder();
-        counts.AppendLine("| scope | exact tab counts alone: p50 ms | p95 ms |");
-        counts.AppendLine("|---|---:|---:|");
+        counts.AppendLine("| scope | exact tab counts alone: p50 ms | p95 ms | maintained counters: p50 ms | p95 ms |");
+        counts.AppendLine("|---|---:|---:|---:|---:|");
 
         foreach (var (scopeName, path, publicId) in shapes)
         {
@@ -41,9 +41,9 @@ internal static class Measure
             var list = new List<Shape>
             {
                 new("default tab (Active, first page)", OrganizationStatus.Active, null, null, CredentialFilter.All, 1),
-                new("search \"dental\" (rare)", OrganizationStatus.Active, "dental", null, CredentialFilter.All, 1),
+                new("search \"dental\" (rare)", OrganizationStatus.Active, "dental", null, CredentialFilter.All, 1, RareTerm: true),
                 new("search \"group\" (common)", OrganizationStatus.Active, "group", null, CredentialFilter.All, 1),
-                new($"ID prefix \"{publicId[..6]}\"", OrganizationStatus.Active, publicId[..6], null, CredentialFilter.All, 1),
+                new($"ID prefix \"{publicId[..6]}\"", OrganizationStatus.Active, publicId[..6], null, CredentialFilter.All, 1, RareTerm: true),
                 new("plan filter Backup", OrganizationStatus.Active, null, PlanType.Backup, CredentialFilter.All, 1),
                 new("Need Authentication", OrganizationStatus.Active, null, null, CredentialFilter.NeedAuthentication, 1),
                 new("page 51 (Next ×50, keyset)", OrganizationStatus.Active, null, null, CredentialFilter.All, 51),
@@ -84,8 +84,10 @@ internal static class Measure
                 Console.Error.WriteLine($"{scopeName} / {shape.Name}: handler p95 {ef95:F1} ms, SQL p95 {sql95:F1} ms, same answer: {same}");
             }
 
-            var countsOnly = await TimeAsync(runs, warmup, () => CountsAsync(connectionString, path));
-            counts.AppendLine(CultureInfo.InvariantCulture, $"| {scopeName} | {Percentile(countsOnly, 50):F1} | {Percentile(countsOnly, 95):F1} |");
+            var countsOnly = await TimeAsync(runs, warmup, () => CountsAsync(connectionString, path, ExactCounts));
+            var maintained = await TimeAsync(runs, warmup, () => CountsAsync(connectionString, path, MaintainedCounts));
+            counts.AppendLine(CultureInfo.InvariantCulture,
+                $"| {scopeName} | {Percentile(countsOnly, 50):F1} | {Percentile(countsOnly, 95):F1} | {Percentile(maintained, 50):F1} | {Percentile(maintained, 95):F1} |");
         }
 
         table.AppendLine();
@@ -102,19 +104,27 @@ internal static class Measure
         return result.Value ?? throw new InvalidOperationException(result.Error?.Message);
     }
 
-    private static async Task<StatusCounts> CountsAsync(string connectionString, string path)
+    private const string ExactCounts =
+        "SELECT o.\"Status\", count(*) FROM \"Organizations\" o WHERE o.\"PartnerId\" IN (SELECT \"Id\" FROM \"Partners\" WHERE \"Path\" LIKE @prefix) GROUP BY o.\"Status\"";
+
+    private const string MaintainedCounts =
+        "SELECT \"Status\", sum(n)::bigint FROM (SELECT k.\"Status\", k.\"Count\" AS n FROM \"OrganizationCounts\" k WHERE k.\"PartnerId\" IN (SELECT \"Id\" FROM \"Partners\" WHERE \"Path\" LIKE @prefix) " +
+        "UNION ALL SELECT k.\"Status\", k.\"Delta\" FROM \"OrganizationCountDeltas\" k WHERE k.\"PartnerId\" IN (SELECT \"Id\" FROM \"Partners\" WHERE \"Path\" LIKE @prefix)) x GROUP BY \"Status\"";
+
+    private static async Task<StatusCounts> CountsAsync(string connectionString, string path, string sql)
     {
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(
-            "SELECT o.\"Status\", count(*) FROM \"Organizations\" o WHERE o.\"PartnerId\" IN (SELECT \"Id\" FROM \"Partners\" WHERE \"Path\" LIKE @prefix) GROUP BY o.\"Status\"", conn);
+        await using var cmd = new NpgsqlCommand(sql, conn);
         cmd.Parameters.AddWithValue("prefix", path + "%");
         return await ReadCountsAsync(await cmd.ExecuteReaderAsync());
     }
 
     /// The best plain SQL for the same answer: the scope's partner ids first, then the top rows of
-    /// each partner from its (PartnerId, Status, …, NameNormalized, Id) index (LATERAL), merged;
-    /// one probe row behind the cursor; exact counts per status. One round trip (a batch).
+    /// each partner from its (PartnerId, Status, …, NameNormalized, Id) index (LATERAL), merged
+    /// (for a rare search term: its few matches through the trigram indexes, materialized once);
+    /// one probe row behind the cursor; counts per status from the maintained counters (exact
+    /// COUNT for a search, which counters cannot answer). One round trip (a batch).
     private static async Task<(List<Guid> Ids, StatusCounts Counts)> HandSqlAsync(string connectionString, string path, Shape shape, string? cursor)
     {
         await using var conn = new NpgsqlConnection(connectionString);
@@ -128,9 +138,11 @@ internal static class Measure
         var search = TextKey.Name(shape.Search?.Trim() ?? "");
         if (search.Length > 0)
         {
+            // An ID holds "ORG-" only at its start: such a term is an ID prefix (a btree range).
+            var id = search.ToUpperInvariant();
             filters.Append(" AND (o.\"NameNormalized\" LIKE @np ESCAPE '\\' OR o.\"PublicId\" LIKE @ip ESCAPE '\\')");
             parameters.Add(new("np", "%" + ListOrganizations.EscapeLike(search) + "%"));
-            parameters.Add(new("ip", "%" + ListOrganizations.EscapeLike(search.ToUpperInvariant()) + "%"));
+            parameters.Add(new("ip", (id.StartsWith("ORG-", StringComparison.Ordinal) ? "" : "%") + ListOrganizations.EscapeLike(id) + "%"));
         }
 
         if (shape.PlanType is { } type)
@@ -155,20 +167,54 @@ internal static class Measure
 
         var batch = new NpgsqlBatch(conn);
         var sub = "SELECT \"Id\" FROM \"Partners\" WHERE \"Path\" LIKE @prefix";
-        batch.BatchCommands.Add(Command(
-            $"SELECT {OrgColumns}, p.\"Name\", p.\"MonthlyPrice\", p.\"Currency\" FROM ({sub}) s CROSS JOIN LATERAL (" +
-            $"SELECT * FROM \"Organizations\" o WHERE o.\"PartnerId\" = s.\"Id\" AND o.\"Status\" = @status{filters}{keyset} " +
-            $"ORDER BY o.\"NameNormalized\", o.\"Id\" LIMIT {ListOrganizations.PageSize + 1}) o JOIN \"Plans\" p ON p.\"Id\" = o.\"PlanId\" " +
-            $"ORDER BY o.\"NameNormalized\", o.\"Id\" LIMIT {ListOrganizations.PageSize + 1}", parameters));
-        if (at is not null)
+        const int Cap = ListOrganizations.DefaultSearchCountCap + 1;
+        if (shape.RareTerm)
+        {
+            // A rare term: its few matches in the scope through the trigram indexes, once per statement.
+            var matches = $"WITH m AS MATERIALIZED (SELECT o.\"Id\", o.\"NameNormalized\", o.\"Status\" FROM \"Organizations\" o WHERE o.\"PartnerId\" IN ({sub}){filters}) ";
+            batch.BatchCommands.Add(Command(
+                matches + $"SELECT {OrgColumns}, p.\"Name\", p.\"MonthlyPrice\", p.\"Currency\" FROM m JOIN \"Organizations\" o ON o.\"Id\" = m.\"Id\" JOIN \"Plans\" p ON p.\"Id\" = o.\"PlanId\" " +
+                $"WHERE m.\"Status\" = @status{keyset.Replace("o.", "m.", StringComparison.Ordinal)} ORDER BY m.\"NameNormalized\", m.\"Id\" LIMIT {ListOrganizations.PageSize + 1}", parameters));
+            if (at is not null)
+            {
+                batch.BatchCommands.Add(Command(
+                    matches + "SELECT EXISTS (SELECT 1 FROM m WHERE m.\"Status\" = @status AND (m.\"NameNormalized\", m.\"Id\") <= (@cn, @cid))", parameters));
+            }
+
+            batch.BatchCommands.Add(Command(matches + $"SELECT \"Status\", least(count(*), {Cap}) FROM m GROUP BY \"Status\"", parameters));
+        }
+        else
         {
             batch.BatchCommands.Add(Command(
-                $"SELECT EXISTS (SELECT 1 FROM ({sub}) s CROSS JOIN LATERAL (SELECT 1 FROM \"Organizations\" o WHERE o.\"PartnerId\" = s.\"Id\" " +
-                $"AND o.\"Status\" = @status{filters} AND (o.\"NameNormalized\", o.\"Id\") <= (@cn, @cid) LIMIT 1) x)", parameters));
-        }
+                $"SELECT {OrgColumns}, p.\"Name\", p.\"MonthlyPrice\", p.\"Currency\" FROM ({sub}) s CROSS JOIN LATERAL (" +
+                $"SELECT * FROM \"Organizations\" o WHERE o.\"PartnerId\" = s.\"Id\" AND o.\"Status\" = @status{filters}{keyset} " +
+                $"ORDER BY o.\"NameNormalized\", o.\"Id\" LIMIT {ListOrganizations.PageSize + 1}) o JOIN \"Plans\" p ON p.\"Id\" = o.\"PlanId\" " +
+                $"ORDER BY o.\"NameNormalized\", o.\"Id\" LIMIT {ListOrganizations.PageSize + 1}", parameters));
+            if (at is not null)
+            {
+                batch.BatchCommands.Add(Command(
+                    $"SELECT EXISTS (SELECT 1 FROM ({sub}) s CROSS JOIN LATERAL (SELECT 1 FROM \"Organizations\" o WHERE o.\"PartnerId\" = s.\"Id\" " +
+                    $"AND o.\"Status\" = @status{filters} AND (o.\"NameNormalized\", o.\"Id\") <= (@cn, @cid) LIMIT 1) x)", parameters));
+            }
 
-        batch.BatchCommands.Add(Command(
-            $"SELECT o.\"Status\", count(*) FROM \"Organizations\" o WHERE o.\"PartnerId\" IN ({sub}){filters} GROUP BY o.\"Status\"", parameters));
+            if (search.Length == 0)
+            {
+                // Maintained counters plus the deltas not yet rolled up (Custos.Data/Counting/README.md).
+                var keys = (shape.PlanType is null ? "" : " AND k.\"PlanType\" = @pt")
+                    + (shape.Credential == CredentialFilter.NeedAuthentication ? " AND k.\"CredentialError\"" : "");
+                batch.BatchCommands.Add(Command(
+                    $"SELECT \"Status\", sum(n)::bigint FROM (SELECT k.\"Status\", k.\"Count\" AS n FROM \"OrganizationCounts\" k WHERE k.\"PartnerId\" IN ({sub}){keys} " +
+                    $"UNION ALL SELECT k.\"Status\", k.\"Delta\" FROM \"OrganizationCountDeltas\" k WHERE k.\"PartnerId\" IN ({sub}){keys}) x GROUP BY \"Status\"", parameters));
+            }
+            else
+            {
+                // A common term: each status counted up to the cap, walking partners in index order.
+                batch.BatchCommands.Add(Command(
+                    $"SELECT st, (SELECT count(*) FROM (SELECT 1 FROM ({sub}) s CROSS JOIN LATERAL (SELECT 1 FROM \"Organizations\" o " +
+                    $"WHERE o.\"PartnerId\" = s.\"Id\" AND o.\"Status\" = st{filters} LIMIT {Cap}) x LIMIT {Cap}) y) " +
+                    "FROM unnest(ARRAY['Active','Suspended','Unsubscribed','Deleted']) AS st", parameters));
+            }
+        }
 
         await using var reader = await batch.ExecuteReaderAsync();
         var ids = new List<Guid>();

@@ -1,3 +1,4 @@
+using Custos.Data.Counting;
 using Custos.Domain.Organizations;
 using Custos.Domain.Partners;
 using Microsoft.EntityFrameworkCore;
@@ -26,5 +27,23 @@ public sealed class PostgresAppDbContext(DbContextOptions<PostgresAppDbContext> 
                 .HasMethod("gin").HasOperators("gin_trgm_ops");
         });
         builder.Entity<Partner>(e => e.Property(p => p.Path).UseCollation("C"));
+
+        // Maintained tab counts (Counting/README.md): the trigger that fills the deltas is
+        // installed by the migration that adds these tables.
+        builder.Entity<OrganizationCount>(e =>
+        {
+            e.ToTable("OrganizationCounts");
+            e.HasKey(c => new { c.PartnerId, c.Status, c.PlanType, c.CredentialError });
+            e.Property(c => c.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(c => c.PlanType).HasConversion<string>().HasMaxLength(16);
+        });
+        builder.Entity<OrganizationCountDelta>(e =>
+        {
+            e.ToTable("OrganizationCountDeltas");
+            e.HasKey(d => d.Id);
+            e.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(d => d.PlanType).HasConversion<string>().HasMaxLength(16);
+            e.HasIndex(d => d.PartnerId);
+        });
     }
 }

@@ -8,7 +8,10 @@ public static class PublicIds
 {
     private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-    public static string NewOrganizationId() => "ORG-" + Random(8);
+    /// How every Organization ID begins; the rest comes from an alphabet without "-".
+    public const string OrganizationPrefix = "ORG-";
+
+    public static string NewOrganizationId() => OrganizationPrefix + Random(8);
 
     public static string NewPartnerId() => "P-" + Random(7);
 

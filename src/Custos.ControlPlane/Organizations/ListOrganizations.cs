@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Globalization;
 using System.Text;
 using Custos.Data;
 using Custos.Domain;
@@ -69,9 +70,17 @@ public sealed record StatusCounts(int Active, int Suspended, int Unsubscribed, i
 }
 
 /// A page of rows in name order, the tab counts, and the cursors of the neighbouring pages
-/// (null when there is no such page).
+/// (null when there is no such page). With a search the counts are capped at <see cref="CountCap"/>:
+/// a count above it means "more than that" (null: every count is exact).
 public sealed record OrganizationList(
-    IReadOnlyList<OrganizationRow> Rows, StatusCounts Counts, string? PreviousCursor, string? NextCursor);
+    IReadOnlyList<OrganizationRow> Rows, StatusCounts Counts, string? PreviousCursor, string? NextCursor, int? CountCap = null)
+{
+    /// A tab's count as the page shows it: "1,000+" above the cap.
+    public string CountText(OrganizationStatus status) =>
+        CountCap is { } cap && Counts.Of(status) > cap
+            ? cap.ToString("N0", CultureInfo.InvariantCulture) + "+"
+            : Counts.Of(status).ToString("N0", CultureInfo.InvariantCulture);
+}
 
 public sealed record SearchTooLong(int Max)
     : Error("search_too_long", $"Search is limited to {Max} characters.")
@@ -90,10 +99,20 @@ public sealed record SearchNotPlainText()
 /// Pages are keyset pages over (NameNormalized, Id): both engines compare those bytewise (the
 /// column has the "C" collation on PostgreSQL), so the order, and therefore every cursor, is the
 /// same on SQLite and PostgreSQL, and a deep page costs what the first one does.
-public sealed class ListOrganizations(AppDbContext db)
+public sealed partial class ListOrganizations(AppDbContext db)
 {
     public const int PageSize = 20;
     public const int MaxSearchLength = 200;
+
+    /// With a search, each tab counts its matches up to this many and then says "more": an exact
+    /// count of a common term would read the whole scope on every keystroke.
+    public int SearchCountCap { get; init; } = DefaultSearchCountCap;
+
+    public const int DefaultSearchCountCap = 1000;
+
+    /// A search term with at most this many matches in the whole table counts as rare (PostgreSQL
+    /// form; both forms give the same answers, tests force each).
+    public int RareSearchMatches { get; init; } = 2000;
 
     /// A cursor holds a normalized name (at most twice the name limit) and an ID; anything longer is not ours.
     private const int MaxCursorLength = 4096;
@@ -113,10 +132,16 @@ public sealed class ListOrganizations(AppDbContext db)
             return new SearchNotPlainText();
         }
 
-        var filtered = Filter(db.InScope(request.Scope).AsNoTracking(), TextKey.Name(search), request.PlanType, request.Credential);
+        var searchKey = TextKey.Name(search);
+        var cursor = DecodeCursor(request.Cursor);
+        if (db is PostgresAppDbContext && request.Scope.GroupMemberId is null)
+        {
+            return await ListOnPostgresAsync(request, searchKey, cursor, ct);
+        }
+
+        var filtered = Filter(db.InScope(request.Scope).AsNoTracking(), searchKey, request.PlanType, request.Credential);
         var inTab = filtered.Where(o => o.Status == request.Status);
 
-        var cursor = DecodeCursor(request.Cursor);
         var page = await PageAsync(inTab, cursor, request.Direction, ct);
         if (page.Rows.Count == 0 && cursor is not null)
         {
@@ -128,7 +153,12 @@ public sealed class ListOrganizations(AppDbContext db)
             .GroupBy(o => o.Status)
             .Select(g => new { Status = g.Key, Count = g.Count() })
             .ToListAsync(ct);
-        int CountOf(OrganizationStatus s) => counts.Where(c => c.Status == s).Sum(c => c.Count);
+        var capped = searchKey.Length > 0;
+        int CountOf(OrganizationStatus s)
+        {
+            var count = counts.Where(c => c.Status == s).Sum(c => c.Count);
+            return capped ? Math.Min(count, SearchCountCap + 1) : count;
+        }
 
         return new OrganizationList(
             page.Rows,
@@ -138,7 +168,8 @@ public sealed class ListOrganizations(AppDbContext db)
                 CountOf(OrganizationStatus.Unsubscribed),
                 CountOf(OrganizationStatus.Deleted)),
             page.Previous,
-            page.Next);
+            page.Next,
+            capped ? SearchCountCap : null);
     }
 
     /// Escapes the LIKE wildcards so every character of a search is taken literally.

@@ -22,6 +22,9 @@ public sealed class CustosOptions
         public bool Enabled { get; set; } = true;
 
         public int PurgeIntervalSeconds { get; set; } = 60;
+
+        /// How often the maintained tab counts fold their deltas (PostgreSQL only).
+        public int CountRollUpIntervalSeconds { get; set; } = 10;
     }
 
     public sealed class MailOptions

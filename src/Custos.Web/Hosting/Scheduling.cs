@@ -1,5 +1,6 @@
 using Custos.ControlPlane.Organizations;
 using Custos.Data;
+using Custos.Data.Counting;
 using Quartz;
 
 namespace Custos.Web.Hosting;
@@ -44,6 +45,15 @@ public static class Scheduling
                     .StartNow()
                     .WithSimpleSchedule(x => x.WithInterval(TimeSpan.FromSeconds(Math.Max(1, options.Scheduler.PurgeIntervalSeconds))).RepeatForever()),
                 j => j.WithIdentity(PurgeJob.Key).DisallowConcurrentExecution());
+
+            if (provider == DatabaseProvider.Postgres)
+            {
+                q.ScheduleJob<CountRollUpJob>(
+                    t => t.WithIdentity("organization-count-rollup")
+                        .StartNow()
+                        .WithSimpleSchedule(x => x.WithInterval(TimeSpan.FromSeconds(Math.Max(1, options.Scheduler.CountRollUpIntervalSeconds))).RepeatForever()),
+                    j => j.WithIdentity(CountRollUpJob.Key).DisallowConcurrentExecution());
+            }
         });
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
     }
@@ -65,4 +75,15 @@ public sealed class PurgeJob(PurgeDueOrganizations purge, ILogger<PurgeJob> log)
                 run.Purged, run.AwaitingApproval, run.Conflicts);
         }
     }
+}
+
+/// Folds the tab counters' deltas into the counters (PostgreSQL; see Custos.Data/Counting/README.md).
+/// Counts are exact without it; it keeps the delta table short so counting stays cheap.
+[DisallowConcurrentExecution]
+public sealed class CountRollUpJob(AppDbContext db) : IJob
+{
+    public static readonly JobKey Key = new("organization-count-rollup");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
+        await OrganizationCounters.RollUpAsync(db, cancellationToken);
 }

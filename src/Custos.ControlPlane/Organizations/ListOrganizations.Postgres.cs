@@ -1,0 +1,297 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using Custos.Data;
+using Custos.Domain;
+using Custos.Domain.Organizations;
+using Custos.Domain.Plans;
+using Microsoft.EntityFrameworkCore;
+
+namespace Custos.ControlPlane.Organizations;
+
+/// The PostgreSQL form of the page, for a partner's whole subtree (or the operator's everything):
+/// the rows of a page come from each partner's own index range (LATERAL top-N per partner on
+/// (PartnerId, Status, [PlanType,] NameNormalized, Id), merged), so a distributor's page reads
+/// a few rows per partner instead of its whole subtree, and its plan cannot flip to a global scan.
+/// Tab counts without a search come from the maintained counters (Custos.Data/Counting/README.md).
+/// Same answers as the LINQ form, which SQLite and group-limited Administrators use.
+public sealed partial class ListOrganizations
+{
+    private const string RowColumns = """
+        o."Id", o."NameNormalized", o."PublicId", o."Name", o."PlanType", p."Name", p."MonthlyPrice", p."Currency",
+        o."OwnerEmail", o."Seats", o."AutoLicense", o."SeatsInUse", o."StorageUsedBytes", o."Status",
+        o."PurgeDueAt", o."DeletedAt", o."StatusChangedAt", o."CredentialError"
+        """;
+
+    private async Task<OrganizationList> ListOnPostgresAsync(
+        ListOrganizationsRequest request, string searchKey, (string Name, Guid Id)? cursor, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            var form = searchKey.Length == 0 ? SearchForm.None
+                : await CountGlobalMatchesAsync(searchKey, ct) <= RareSearchMatches ? SearchForm.Rare : SearchForm.Common;
+            var (page, counts) = await PostgresPageAndCountsAsync(request, searchKey, form, cursor, request.Direction, withCounts: true, ct);
+            if (page.Rows.Count == 0 && cursor is not null)
+            {
+                (page, _) = await PostgresPageAndCountsAsync(request, searchKey, form, null, PageDirection.Next, withCounts: false, ct);
+            }
+
+            return new OrganizationList(page.Rows, counts!, page.Previous, page.Next, CountCap: form == SearchForm.None ? null : SearchCountCap);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// How a search is answered. A term with few matches in the whole table is found through the
+    /// trigram indexes and everything else is computed from those few rows; a common term is
+    /// walked in name order per partner, which stops as soon as a page (or a capped count) is full.
+    private enum SearchForm
+    {
+        None,
+        Rare,
+        Common,
+    }
+
+    /// Matches of the term among all organizations, counted up to <see cref="RareSearchMatches"/> + 1:
+    /// cheap both ways (the planner takes the trigram index for a rare term and stops a scan early for a common one).
+    private async Task<int> CountGlobalMatchesAsync(string searchKey, CancellationToken ct)
+    {
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = $"""
+            SELECT count(*) FROM (SELECT 1 FROM "Organizations" o WHERE {SearchSql(searchKey, command)} LIMIT {(long)RareSearchMatches + 1}) x
+            """;
+        return Convert.ToInt32(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+    }
+
+    /// One round trip: the page (with its probe row) and, when asked, the tab counts.
+    private async Task<(Page Page, StatusCounts? Counts)> PostgresPageAndCountsAsync(
+        ListOrganizationsRequest request, string searchKey, SearchForm form, (string Name, Guid Id)? cursor, PageDirection direction,
+        bool withCounts, CancellationToken ct)
+    {
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        var sql = new StringBuilder();
+        var scope = ScopeCte(request.Scope, command);
+        var filter = FilterSql(request, searchKey, command);
+        Add(command, "status", request.Status.ToString());
+        // A rare search finds the scope's few matches once, through the trigram indexes ("m").
+        var rare = form == SearchForm.Rare;
+        string Top(string keyset, bool ascending, int take) => TopSql(rare, filter, keyset, ascending, take);
+        var pageCtes = !rare ? scope : scope + $"""
+            , m AS MATERIALIZED (
+                SELECT o."Id", o."NameNormalized", o."Status" FROM "Organizations" o
+                WHERE o."PartnerId" IN (SELECT "Id" FROM scope){filter})
+            """;
+
+        var forward = direction == PageDirection.Next;
+        if (cursor is not { } at)
+        {
+            sql.Append(pageCtes).Append(", page AS (").Append(Top("", true, PageSize + 1)).Append(')')
+                .Append(" SELECT false, ").Append(RowColumns)
+                .Append(""" FROM page JOIN "Organizations" o ON o."Id" = page."Id" JOIN "Plans" p ON p."Id" = o."PlanId" """)
+                .Append(""" ORDER BY o."NameNormalized", o."Id";""");
+        }
+        else
+        {
+            Add(command, "cursor_name", at.Name);
+            Add(command, "cursor_id", at.Id);
+            const string Position = """(o."NameNormalized", o."Id") {0} (@cursor_name, @cursor_id)""";
+            var (pageKeyset, probeKeyset) = forward ? (">", "<=") : ("<", ">=");
+            sql.Append(pageCtes)
+                .Append(", page AS (").Append(Top(" AND " + string.Format(CultureInfo.InvariantCulture, Position, pageKeyset), forward, PageSize + 1)).Append(')')
+                .Append(", probe AS (").Append(Top(" AND " + string.Format(CultureInfo.InvariantCulture, Position, probeKeyset), !forward, 1)).Append(')')
+                .Append(" SELECT false, ").Append(RowColumns)
+                .Append(""" FROM page JOIN "Organizations" o ON o."Id" = page."Id" JOIN "Plans" p ON p."Id" = o."PlanId" """)
+                .Append(" UNION ALL SELECT true, ").Append(RowColumns)
+                .Append(""" FROM probe JOIN "Organizations" o ON o."Id" = probe."Id" JOIN "Plans" p ON p."Id" = o."PlanId" """)
+                .Append(""" ORDER BY 3, 2;""");
+        }
+
+        if (withCounts)
+        {
+            sql.Append(form switch
+            {
+                SearchForm.None => MaintainedCountsSql(request, scope),
+                SearchForm.Rare => ExactCountsSql(scope, filter),
+                _ => CappedCountsSql(scope, filter),
+            });
+        }
+
+        command.CommandText = sql.ToString();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var data = new List<RowData>();
+        while (await reader.ReadAsync(ct))
+        {
+            data.Add(ReadRow(reader));
+        }
+
+        StatusCounts? counts = null;
+        if (withCounts && await reader.NextResultAsync(ct))
+        {
+            var byStatus = new Dictionary<OrganizationStatus, int>();
+            while (await reader.ReadAsync(ct))
+            {
+                var count = checked((int)reader.GetInt64(1));
+                byStatus[Enum.Parse<OrganizationStatus>(reader.GetString(0))] = form == SearchForm.None ? count : Math.Min(count, SearchCountCap + 1);
+            }
+
+            int Of(OrganizationStatus s) => byStatus.GetValueOrDefault(s);
+            counts = new StatusCounts(
+                Of(OrganizationStatus.Active), Of(OrganizationStatus.Suspended), Of(OrganizationStatus.Unsubscribed), Of(OrganizationStatus.Deleted));
+        }
+
+        var page = cursor is null ? Cut(data, hasBefore: false, PageDirection.Next) : Cut(data, hasBefore: data.Any(r => r.Probe), direction);
+        return (page, counts);
+    }
+
+    /// The partners whose organizations are in scope, as a CTE named "scope".
+    private static string ScopeCte(Scope scope, DbCommand command)
+    {
+        if (scope.PartnerPath is null)
+        {
+            return """WITH scope AS (SELECT "Id" FROM "Partners")""";
+        }
+
+        Add(command, "path", EscapeLike(scope.PartnerPath) + "%");
+        return """WITH scope AS (SELECT "Id" FROM "Partners" WHERE "Path" LIKE @path)""";
+    }
+
+    /// The conditions on an organization "o" besides its partner and status: search, plan and credential filters.
+    private static string FilterSql(ListOrganizationsRequest request, string searchKey, DbCommand command)
+    {
+        var sql = new StringBuilder();
+        if (searchKey.Length > 0)
+        {
+            sql.Append(" AND ").Append(SearchSql(searchKey, command));
+        }
+
+        if (request.PlanType is { } type)
+        {
+            Add(command, "plan_type", type.ToString());
+            sql.Append(""" AND o."PlanType" = @plan_type""");
+        }
+
+        if (request.Credential == CredentialFilter.NeedAuthentication)
+        {
+            sql.Append(""" AND o."CredentialError" """);
+        }
+
+        return sql.ToString();
+    }
+
+    /// A search term as a substring of the normalized name or of the Organization ID. An ID holds
+    /// "ORG-" only at its start (the rest is from an alphabet without "-"), so a term starting
+    /// with "ORG-" can only match an ID as a prefix: that is a range of the ID's btree index.
+    private static string SearchSql(string searchKey, DbCommand command)
+    {
+        if (!command.Parameters.Contains("name_pattern"))
+        {
+            var id = searchKey.ToUpperInvariant();
+            Add(command, "name_pattern", "%" + EscapeLike(searchKey) + "%");
+            Add(command, "id_pattern", (id.StartsWith(PublicIds.OrganizationPrefix, StringComparison.Ordinal) ? "" : "%") + EscapeLike(id) + "%");
+        }
+
+        return """(o."NameNormalized" LIKE @name_pattern OR o."PublicId" LIKE @id_pattern)""";
+    }
+
+    /// The first <paramref name="take"/> (Id, NameNormalized) of the tab beside the keyset, in the
+    /// given order: from each partner's index range, merged (LATERAL), or from the materialized
+    /// matches "m" of a rare search.
+    private static string TopSql(bool fromMatches, string filter, string keyset, bool ascending, int take)
+    {
+        var (inner, outer) = ascending
+            ? ("""o."NameNormalized", o."Id" """, """t."NameNormalized", t."Id" """)
+            : ("""o."NameNormalized" DESC, o."Id" DESC """, """t."NameNormalized" DESC, t."Id" DESC """);
+        return fromMatches
+            ? $"""
+                SELECT o."Id", o."NameNormalized" FROM m o
+                WHERE o."Status" = @status{keyset}
+                ORDER BY {inner}LIMIT {take}
+                """
+            : $"""
+                SELECT t."Id", t."NameNormalized" FROM scope s CROSS JOIN LATERAL (
+                    SELECT o."Id", o."NameNormalized" FROM "Organizations" o
+                    WHERE o."PartnerId" = s."Id" AND o."Status" = @status{filter}{keyset}
+                    ORDER BY {inner}LIMIT {take}
+                ) t ORDER BY {outer}LIMIT {take}
+                """;
+    }
+
+    /// Counts per status from the maintained counters plus the deltas not yet rolled up.
+    private static string MaintainedCountsSql(ListOrganizationsRequest request, string scope)
+    {
+        var keys = new StringBuilder();
+        if (request.PlanType is not null)
+        {
+            keys.Append(""" AND k."PlanType" = @plan_type""");
+        }
+
+        if (request.Credential == CredentialFilter.NeedAuthentication)
+        {
+            keys.Append(""" AND k."CredentialError" """);
+        }
+
+        return $"""
+            {scope}
+            SELECT "Status", sum(n)::bigint FROM (
+                SELECT k."Status", k."Count" AS n FROM "OrganizationCounts" k
+                WHERE k."PartnerId" IN (SELECT "Id" FROM scope){keys}
+                UNION ALL
+                SELECT k."Status", k."Delta" FROM "OrganizationCountDeltas" k
+                WHERE k."PartnerId" IN (SELECT "Id" FROM scope){keys}
+            ) x GROUP BY "Status";
+            """;
+    }
+
+    /// Counts per status of a common search term, each counted up to the cap: a walk per partner
+    /// in index order that stops once the cap is reached.
+    private string CappedCountsSql(string scope, string filter) => $"""
+        {scope}
+        SELECT st, (SELECT count(*) FROM (
+            SELECT 1 FROM scope s CROSS JOIN LATERAL (
+                SELECT 1 FROM "Organizations" o WHERE o."PartnerId" = s."Id" AND o."Status" = st{filter} LIMIT {SearchCountCap + 1}
+            ) x LIMIT {SearchCountCap + 1}) y)
+        FROM unnest(ARRAY['{OrganizationStatus.Active}', '{OrganizationStatus.Suspended}', '{OrganizationStatus.Unsubscribed}', '{OrganizationStatus.Deleted}']::text[]) AS st;
+        """;
+
+    /// Counts per status over the matching organizations (a search cannot use counters).
+    private static string ExactCountsSql(string scope, string filter) => $"""
+        {scope}
+        SELECT o."Status", count(*) FROM "Organizations" o
+        WHERE o."PartnerId" IN (SELECT "Id" FROM scope){filter}
+        GROUP BY o."Status";
+        """;
+
+    private static RowData ReadRow(DbDataReader r) => new()
+    {
+        Probe = r.GetBoolean(0),
+        Id = r.GetGuid(1),
+        NameNormalized = r.GetString(2),
+        PublicId = r.GetString(3),
+        Name = r.GetString(4),
+        PlanType = Enum.Parse<PlanType>(r.GetString(5)),
+        PlanName = r.GetString(6),
+        MonthlyPrice = r.GetDecimal(7),
+        Currency = r.GetString(8),
+        OwnerEmail = r.GetString(9),
+        Seats = r.IsDBNull(10) ? null : r.GetInt32(10),
+        AutoLicense = r.GetBoolean(11),
+        SeatsInUse = r.GetInt32(12),
+        StorageUsedBytes = r.GetInt64(13),
+        Status = Enum.Parse<OrganizationStatus>(r.GetString(14)),
+        PurgeDueAt = r.IsDBNull(15) ? null : r.GetFieldValue<DateTimeOffset>(15),
+        DeletedAt = r.IsDBNull(16) ? null : r.GetFieldValue<DateTimeOffset>(16),
+        StatusChangedAt = r.GetFieldValue<DateTimeOffset>(17),
+        CredentialError = r.GetBoolean(18),
+    };
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        command.Parameters.Add(p);
+    }
+}
