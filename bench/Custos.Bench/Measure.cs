@@ -140,7 +140,10 @@ internal static class Measure
         {
             // An ID holds "ORG-" only at its start: such a term is an ID prefix (a btree range).
             var id = search.ToUpperInvariant();
-            filters.Append(" AND (o.\"NameNormalized\" LIKE @np ESCAPE '\\' OR o.\"PublicId\" LIKE @ip ESCAPE '\\')");
+            // A per-partner walk must not rescan a trigram index per partner: `|| ''` keeps indexes off it.
+            filters.Append(shape.RareTerm
+                ? " AND (o.\"NameNormalized\" LIKE @np ESCAPE '\\' OR o.\"PublicId\" LIKE @ip ESCAPE '\\')"
+                : " AND ((o.\"NameNormalized\" || '') LIKE @np ESCAPE '\\' OR (o.\"PublicId\" || '') LIKE @ip ESCAPE '\\')");
             parameters.Add(new("np", "%" + ListOrganizations.EscapeLike(search) + "%"));
             parameters.Add(new("ip", (id.StartsWith("ORG-", StringComparison.Ordinal) ? "" : "%") + ListOrganizations.EscapeLike(id) + "%"));
         }
@@ -171,7 +174,13 @@ internal static class Measure
         if (shape.RareTerm)
         {
             // A rare term: its few matches in the scope through the trigram indexes, once per statement.
-            var matches = $"WITH m AS MATERIALIZED (SELECT o.\"Id\", o.\"NameNormalized\", o.\"Status\" FROM \"Organizations\" o WHERE o.\"PartnerId\" IN ({sub}){filters}) ";
+            // Only bitmap scans, and the partner checked on the matching rows (see ListOrganizations.Postgres.cs).
+            await using (var settings = new NpgsqlCommand("SET enable_seqscan = off; SET enable_indexscan = off", conn))
+            {
+                await settings.ExecuteNonQueryAsync();
+            }
+
+            var matches = $"WITH m AS MATERIALIZED (SELECT o.\"Id\", o.\"NameNormalized\", o.\"Status\" FROM \"Organizations\" o WHERE (o.\"PartnerId\" IN ({sub})) IS TRUE{filters}) ";
             batch.BatchCommands.Add(Command(
                 matches + $"SELECT {OrgColumns}, p.\"Name\", p.\"MonthlyPrice\", p.\"Currency\" FROM m JOIN \"Organizations\" o ON o.\"Id\" = m.\"Id\" JOIN \"Plans\" p ON p.\"Id\" = o.\"PlanId\" " +
                 $"WHERE m.\"Status\" = @status{keyset.Replace("o.", "m.", StringComparison.Ordinal)} ORDER BY m.\"NameNormalized\", m.\"Id\" LIMIT {ListOrganizations.PageSize + 1}", parameters));
@@ -232,6 +241,11 @@ internal static class Measure
 
         await reader.NextResultAsync();
         var counts = await ReadCountsAsync(reader);
+        if (shape.RareTerm)
+        {
+            await using var reset = new NpgsqlCommand("RESET enable_seqscan; RESET enable_indexscan", conn);
+            await reset.ExecuteNonQueryAsync();
+        }
         return (ids.Take(ListOrganizations.PageSize).ToList(), counts);
     }
 

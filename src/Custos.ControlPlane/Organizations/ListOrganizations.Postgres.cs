@@ -30,14 +30,29 @@ public sealed partial class ListOrganizations
         try
         {
             var form = searchKey.Length == 0 ? SearchForm.None
-                : await CountGlobalMatchesAsync(searchKey, ct) <= RareSearchMatches ? SearchForm.Rare : SearchForm.Common;
-            var (page, counts) = await PostgresPageAndCountsAsync(request, searchKey, form, cursor, request.Direction, withCounts: true, ct);
-            if (page.Rows.Count == 0 && cursor is not null)
+                : await CountMatchesInScopeAsync(request, searchKey, ct) <= RareSearchMatches ? SearchForm.Rare : SearchForm.Common;
+            if (form == SearchForm.Rare)
             {
-                (page, _) = await PostgresPageAndCountsAsync(request, searchKey, form, null, PageDirection.Next, withCounts: false, ct);
+                await ExecuteAsync(TrigramOnlySql, ct);
             }
 
-            return new OrganizationList(page.Rows, counts!, page.Previous, page.Next, CountCap: form == SearchForm.None ? null : SearchCountCap);
+            try
+            {
+                var (page, counts) = await PostgresPageAndCountsAsync(request, searchKey, form, cursor, request.Direction, withCounts: true, ct);
+                if (page.Rows.Count == 0 && cursor is not null)
+                {
+                    (page, _) = await PostgresPageAndCountsAsync(request, searchKey, form, null, PageDirection.Next, withCounts: false, ct);
+                }
+
+                return new OrganizationList(page.Rows, counts!, page.Previous, page.Next, CountCap: form == SearchForm.None ? null : SearchCountCap);
+            }
+            finally
+            {
+                if (form == SearchForm.Rare)
+                {
+                    await ExecuteAsync(PlannerDefaultsSql, CancellationToken.None);
+                }
+            }
         }
         finally
         {
@@ -45,7 +60,7 @@ public sealed partial class ListOrganizations
         }
     }
 
-    /// How a search is answered. A term with few matches in the whole table is found through the
+    /// How a search is answered. A term with few matches in the scope is found through the
     /// trigram indexes and everything else is computed from those few rows; a common term is
     /// walked in name order per partner, which stops as soon as a page (or a capped count) is full.
     private enum SearchForm
@@ -55,15 +70,44 @@ public sealed partial class ListOrganizations
         Common,
     }
 
-    /// Matches of the term among all organizations, counted up to <see cref="RareSearchMatches"/> + 1:
-    /// cheap both ways (the planner takes the trigram index for a rare term and stops a scan early for a common one).
-    private async Task<int> CountGlobalMatchesAsync(string searchKey, CancellationToken ct)
+    /// For the trigram forms: a sequential scan or an ordered index walk would look cheaper to the
+    /// planner with a LIMIT (it expects matches everywhere) and read a whole subtree for a rare term.
+    /// Set and reset on this request's own connection (a pooled connection is also reset when returned).
+    private const string TrigramOnlySql = "SET enable_seqscan = off; SET enable_indexscan = off";
+
+    private const string PlannerDefaultsSql = "RESET enable_seqscan; RESET enable_indexscan";
+
+    /// Matches of the term in the scope, counted up to <see cref="RareSearchMatches"/> + 1 through
+    /// the trigram indexes (one bitmap scan however large the scope; the partner is checked on the
+    /// matching rows rather than intersected with the partner index, which would read the whole subtree's entries).
+    private async Task<long> CountMatchesInScopeAsync(ListOrganizationsRequest request, string searchKey, CancellationToken ct)
+    {
+        await ExecuteAsync(TrigramOnlySql, ct);
+        try
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            var scope = ScopeCte(request.Scope, command);
+            var filter = FilterSql(request, searchKey, command, indexedSearch: true);
+            command.CommandText = $"""
+                {scope}
+                SELECT count(*) FROM (
+                    SELECT 1 FROM "Organizations" o
+                    WHERE (o."PartnerId" IN (SELECT "Id" FROM scope)) IS TRUE{filter}
+                    LIMIT {(long)RareSearchMatches + 1}) x
+                """;
+            return Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+        }
+        finally
+        {
+            await ExecuteAsync(PlannerDefaultsSql, CancellationToken.None);
+        }
+    }
+
+    private async Task ExecuteAsync(string sql, CancellationToken ct)
     {
         await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.CommandText = $"""
-            SELECT count(*) FROM (SELECT 1 FROM "Organizations" o WHERE {SearchSql(searchKey, command)} LIMIT {(long)RareSearchMatches + 1}) x
-            """;
-        return Convert.ToInt32(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     /// One round trip: the page (with its probe row) and, when asked, the tab counts.
@@ -74,15 +118,15 @@ public sealed partial class ListOrganizations
         await using var command = db.Database.GetDbConnection().CreateCommand();
         var sql = new StringBuilder();
         var scope = ScopeCte(request.Scope, command);
-        var filter = FilterSql(request, searchKey, command);
+        var rare = form == SearchForm.Rare;
+        var filter = FilterSql(request, searchKey, command, indexedSearch: rare);
         Add(command, "status", request.Status.ToString());
         // A rare search finds the scope's few matches once, through the trigram indexes ("m").
-        var rare = form == SearchForm.Rare;
         string Top(string keyset, bool ascending, int take) => TopSql(rare, filter, keyset, ascending, take);
         var pageCtes = !rare ? scope : scope + $"""
             , m AS MATERIALIZED (
                 SELECT o."Id", o."NameNormalized", o."Status" FROM "Organizations" o
-                WHERE o."PartnerId" IN (SELECT "Id" FROM scope){filter})
+                WHERE (o."PartnerId" IN (SELECT "Id" FROM scope)) IS TRUE{filter})
             """;
 
         var forward = direction == PageDirection.Next;
@@ -159,12 +203,12 @@ public sealed partial class ListOrganizations
     }
 
     /// The conditions on an organization "o" besides its partner and status: search, plan and credential filters.
-    private static string FilterSql(ListOrganizationsRequest request, string searchKey, DbCommand command)
+    private static string FilterSql(ListOrganizationsRequest request, string searchKey, DbCommand command, bool indexedSearch)
     {
         var sql = new StringBuilder();
         if (searchKey.Length > 0)
         {
-            sql.Append(" AND ").Append(SearchSql(searchKey, command));
+            sql.Append(" AND ").Append(SearchSql(searchKey, command, indexedSearch));
         }
 
         if (request.PlanType is { } type)
@@ -184,7 +228,9 @@ public sealed partial class ListOrganizations
     /// A search term as a substring of the normalized name or of the Organization ID. An ID holds
     /// "ORG-" only at its start (the rest is from an alphabet without "-"), so a term starting
     /// with "ORG-" can only match an ID as a prefix: that is a range of the ID's btree index.
-    private static string SearchSql(string searchKey, DbCommand command)
+    /// Not <paramref name="indexed"/>: written so that no index can take it (`|| ''`), for the
+    /// per-partner walks, where the planner would otherwise rescan a trigram index once per partner.
+    private static string SearchSql(string searchKey, DbCommand command, bool indexed)
     {
         if (!command.Parameters.Contains("name_pattern"))
         {
@@ -193,7 +239,9 @@ public sealed partial class ListOrganizations
             Add(command, "id_pattern", (id.StartsWith(PublicIds.OrganizationPrefix, StringComparison.Ordinal) ? "" : "%") + EscapeLike(id) + "%");
         }
 
-        return """(o."NameNormalized" LIKE @name_pattern OR o."PublicId" LIKE @id_pattern)""";
+        return indexed
+            ? """(o."NameNormalized" LIKE @name_pattern OR o."PublicId" LIKE @id_pattern)"""
+            : """((o."NameNormalized" || '') LIKE @name_pattern OR (o."PublicId" || '') LIKE @id_pattern)""";
     }
 
     /// The first <paramref name="take"/> (Id, NameNormalized) of the tab beside the keyset, in the
