@@ -261,3 +261,5 @@ public abstract partial class SourcesTabsPageTests<TFixture>(TFixture fixture) :
 }
 
 public sealed class SourcesTabsPageTests_Sqlite(SqliteHostFixture fixture) : SourcesTabsPageTests<SqliteHostFixture>(fixture);
+
+public sealed class SourcesTabsPageTests_Postgres(PostgresHostFixture fixture) : SourcesTabsPageTests<PostgresHostFixture>(fixture);
