@@ -1,6 +1,8 @@
 using Custos.ControlPlane.Organizations;
 using Custos.ControlPlane.Partners;
+using Custos.Domain.Organizations;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Custos.ControlPlane;
 
@@ -21,6 +23,16 @@ public static class ControlPlaneRegistration
         services.AddScoped<PurgeOrganization>();
         services.AddScoped<PurgeDueOrganizations>();
         services.AddScoped<ListOrganizations>();
+
+        // An organization's sources, login accounts and journaling. A host registers its own journal
+        // mail domain first (Custos:JournalDomain); otherwise the default one is used.
+        services.TryAddSingleton<IJournalAddressGenerator>(new RandomJournalAddresses());
+        services.AddScoped<RecordSourceState>();
+        services.AddScoped<ListCredentialSources>();
+        services.AddScoped<ListLoginAccounts>();
+        services.AddScoped<RegenerateApiToken>();
+        services.AddScoped<GetJournal>();
+        services.AddScoped<RegenerateJournalAddress>();
 
         // A partner's own users and groups. CreatePartnerUser needs Identity's UserManager, which the host registers.
         services.AddScoped<ListPartnerUsers>();

@@ -16,6 +16,7 @@ public abstract class AppDbContext(DbContextOptions options)
     public const string EmailUniqueIndex = "UX_Organizations_OwnerEmail_Live";
     public const string NameUniqueIndex = "UX_Organizations_Name_Live";
     public const string OrganizationPublicIdIndex = "UX_Organizations_PublicId";
+    public const string JournalAddressUniqueIndex = "UX_Organizations_JournalAddress";
 
     /// Identity's newest schema (with passkeys), whatever the host configured.
     protected override Version SchemaVersion => IdentitySchemaVersions.Version3;
@@ -39,6 +40,10 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<PartnerGroupOrganization> GroupOrganizations => Set<PartnerGroupOrganization>();
 
     public DbSet<PlatformSettings> PlatformSettings => Set<PlatformSettings>();
+
+    public DbSet<CredentialSource> CredentialSources => Set<CredentialSource>();
+
+    public DbSet<LoginAccount> LoginAccounts => Set<LoginAccount>();
 
     /// Both engines quote identifiers the SQL-standard way, so one filter text serves both.
     private static string Quote(string identifier) => $"\"{identifier}\"";
@@ -116,6 +121,9 @@ public abstract class AppDbContext(DbContextOptions options)
             e.HasIndex(o => new { o.PartnerId, o.Status, o.NameNormalized, o.Id }, "IX_Organizations_NeedAuthentication")
                 .HasFilter($"{Quote(nameof(Organization.CredentialError))}");
             e.HasIndex(o => o.PurgeDueAt).HasFilter($"{Quote(nameof(Organization.PurgedAt))} IS NULL");
+            e.Property(o => o.JournalAddress).HasMaxLength(320);
+            e.HasIndex(o => o.JournalAddress).IsUnique().HasDatabaseName(JournalAddressUniqueIndex)
+                .HasFilter($"{Quote(nameof(Organization.JournalAddress))} IS NOT NULL");
 
             e.HasOne<Partner>().WithMany().HasForeignKey(o => o.PartnerId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<Plan>().WithMany().HasForeignKey(o => o.PlanId).OnDelete(DeleteBehavior.Restrict);
@@ -169,6 +177,36 @@ public abstract class AppDbContext(DbContextOptions options)
             e.HasIndex(m => m.OrganizationId);
             e.HasOne<PartnerGroup>().WithMany().HasForeignKey(m => m.GroupId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Organization>().WithMany().HasForeignKey(m => m.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<CredentialSource>(e =>
+        {
+            e.ToTable("CredentialSources");
+            e.HasKey(c => c.Id);
+            e.Property(c => c.Kind).HasConversion<string>().HasMaxLength(24);
+            e.Property(c => c.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(c => c.Label).HasMaxLength(CredentialSource.MaxLabelLength);
+            e.Property(c => c.ActionNeeded).HasMaxLength(CredentialSource.MaxActionLength);
+            e.Ignore(c => c.IsInError);
+            e.HasIndex(c => new { c.OrganizationId, c.Kind, c.Label }).IsUnique();
+            e.HasOne<Organization>().WithMany().HasForeignKey(c => c.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<LoginAccount>(e =>
+        {
+            e.ToTable("LoginAccounts");
+            e.HasKey(a => a.Id);
+            e.Property(a => a.Email).HasMaxLength(OrganizationLimits.MaxEmailLength);
+            e.Property(a => a.EmailNormalized).HasMaxLength(OrganizationLimits.MaxEmailLength);
+            e.Property(a => a.ApiTokenHash).HasMaxLength(LoginAccount.HashLength);
+            e.Property(a => a.ApiTokenHint).HasMaxLength(LoginAccount.HintLength);
+            e.Ignore(a => a.MaskedApiToken);
+            e.HasIndex(a => new { a.OrganizationId, a.CreatedAt });
+            e.HasIndex(a => a.EmailNormalized);
+
+            // The API will find an account by its token's hash.
+            e.HasIndex(a => a.ApiTokenHash).IsUnique().HasFilter($"{Quote(nameof(LoginAccount.ApiTokenHash))} IS NOT NULL");
+            e.HasOne<Organization>().WithMany().HasForeignKey(a => a.OrganizationId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<PlatformSettings>(e =>

@@ -1,4 +1,5 @@
 using Custos.ControlPlane;
+using Custos.ControlPlane.Organizations;
 using Custos.Data;
 using Custos.DataPlane.Storage;
 using Custos.Domain.Organizations;
@@ -19,6 +20,7 @@ Directory.CreateDirectory(dataPath);
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddCustosData(builder.Configuration, dataPath);
+builder.Services.AddSingleton<IJournalAddressGenerator>(new RandomJournalAddresses(options.JournalDomain));
 builder.Services.AddControlPlane();
 builder.Services.AddSingleton(new BlobRoot(Path.Combine(dataPath, "blobs")));
 builder.Services.AddSingleton<IOrganizationDataPurger, FolderDataPurger>();

@@ -147,6 +147,24 @@ public sealed class DemoSeedingTests(DemoHostFixture fixture) : IClassFixture<De
     }
 
     [Fact]
+    public async Task FirstStart_OnEmptyDevelopmentData_SeedsSourcesLoginAccountsAndJournalAddresses()
+    {
+        var orgs = await App.InDatabaseAsync(db => db.Organizations.AsNoTracking().ToListAsync());
+        var sources = await App.InDatabaseAsync(db => db.CredentialSources.AsNoTracking().ToListAsync());
+        var owners = await App.InDatabaseAsync(db => db.LoginAccounts.AsNoTracking().Where(a => a.IsOwner).ToListAsync());
+
+        orgs.ShouldAllBe(o => o.CredentialError == sources.Any(s => s.OrganizationId == o.Id && s.Status == Domain.Organizations.BackupStatus.Error));
+        orgs.ShouldAllBe(o => o.HasMicrosoft365AdminCredentials == sources.Any(s => s.OrganizationId == o.Id && s.HasAdminCredentials));
+        orgs.ShouldContain(o => o.Status == OrganizationStatus.Active && o.CredentialError);
+        orgs.ShouldContain(o => o.HasMicrosoft365AdminCredentials);
+        sources.Where(s => s.Status == Domain.Organizations.BackupStatus.Error).ShouldAllBe(s => !string.IsNullOrWhiteSpace(s.ActionNeeded));
+        orgs.Where(o => o.PlanType == PlanType.Archiver).ShouldAllBe(o => o.JournalAddress != null);
+        orgs.Where(o => o.PlanType != PlanType.Archiver).ShouldAllBe(o => o.JournalAddress == null);
+        owners.Select(a => a.OrganizationId).Order().ShouldBe(orgs.Select(o => o.Id).Order());
+        owners.ShouldAllBe(a => a.Email == orgs.Single(o => o.Id == a.OrganizationId).OwnerEmail);
+    }
+
+    [Fact]
     public async Task FirstStart_OnEmptyDevelopmentData_PurgesDeletedOrganizationsAndKeepsLiveData()
     {
         var orgs = await App.InDatabaseAsync(db => db.Organizations.AsNoTracking().ToListAsync());

@@ -7,8 +7,9 @@ using Microsoft.EntityFrameworkCore;
 namespace Custos.ControlPlane.Organizations;
 
 /// Moves an organization to another plan that its partner offers; the domain decides which type
-/// changes are allowed (same type, or Backup up to Archiver).
-public sealed class ChangePlan(AppDbContext db, OrganizationCommands commands)
+/// changes are allowed (same type, or Backup up to Archiver). An upgrade to Archiver brings the
+/// organization its journal address.
+public sealed class ChangePlan(AppDbContext db, OrganizationCommands commands, IJournalAddressGenerator journal)
 {
     public async Task<Result> HandleAsync(OrganizationCommand command, Guid planId, CancellationToken ct)
     {
@@ -27,6 +28,6 @@ public sealed class ChangePlan(AppDbContext db, OrganizationCommands commands)
             return new PlanNotOffered();
         }
 
-        return await commands.RunAsync(command, AuditEventType.OrganizationPlanChanged, (o, now) => o.ChangePlan(plan, now), ct);
+        return await commands.RunAsync(command, AuditEventType.OrganizationPlanChanged, (o, now) => o.ChangePlan(plan, now, journal), ct);
     }
 }

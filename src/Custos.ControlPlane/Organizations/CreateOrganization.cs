@@ -11,8 +11,9 @@ public sealed record CreateOrganizationRequest(Scope Scope, Actor Actor, Guid Pa
 
 /// Creates an Active organization for the acting partner or a partner below it, on a plan offered
 /// to that partner. Email and name are unique among live organizations; the database enforces it
-/// too, so a racing create gets the same typed error.
-public sealed class CreateOrganization(AppDbContext db, TimeProvider clock)
+/// too, so a racing create gets the same typed error. The owner's login account is created with it,
+/// and an Archiver organization gets its journal address.
+public sealed class CreateOrganization(AppDbContext db, TimeProvider clock, IJournalAddressGenerator journal)
 {
     public async Task<Result<Organization>> HandleAsync(CreateOrganizationRequest request, CancellationToken ct)
     {
@@ -34,7 +35,7 @@ public sealed class CreateOrganization(AppDbContext db, TimeProvider clock)
         }
 
         var now = clock.GetUtcNow();
-        var created = Organization.Create(request.Organization, partner, plan, now);
+        var created = Organization.Create(request.Organization, partner, plan, now, journal);
         if (created.Error is not null)
         {
             return created.Error;
@@ -61,6 +62,7 @@ public sealed class CreateOrganization(AppDbContext db, TimeProvider clock)
         }
 
         db.Organizations.Add(org);
+        db.LoginAccounts.Add(LoginAccount.ForOwner(org, now));
         db.AuditEntries.Add(AuditEntry.For(
             AuditEventType.OrganizationCreated, request.Actor, now, org.PartnerId, org.Id, null, OrganizationCommands.Snapshot(org)));
         var saved = await OrganizationCommands.SaveAsync(db, ct);

@@ -18,6 +18,12 @@ public enum AuditEventType
     OrganizationPurgeAwaitingApproval = 1112,
     OrganizationFeaturesChanged = 1113,
 
+    CredentialSourceConnected = 1170,
+    CredentialSourceStatusChanged = 1171,
+    ApiTokenRegenerated = 1175,
+    JournalAddressAssigned = 1180,
+    JournalAddressRegenerated = 1181,
+
     PartnerUserCreated = 1201,
     PartnerUserRoleChanged = 1202,
     PartnerUserRemoved = 1203,

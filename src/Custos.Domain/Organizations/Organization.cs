@@ -89,6 +89,13 @@ public sealed class Organization
     /// Set when any credential of the organization is in error ("Need Authentication").
     public bool CredentialError { get; private set; }
 
+    /// Whether a connected Microsoft 365 source holds admin credentials (AD group backup needs them).
+    public bool HasMicrosoft365AdminCredentials { get; private set; }
+
+    /// Where journaled mail for an Archiver organization is delivered; null on other plans (and on an
+    /// Archiver organization created before journaling existed, until one is assigned).
+    public string? JournalAddress { get; private set; }
+
     /// Optimistic concurrency token: every change bumps it.
     public int Version { get; private set; }
 
@@ -96,7 +103,9 @@ public sealed class Organization
 
     public bool IsPurged => PurgedAt is not null;
 
-    public static Result<Organization> Create(NewOrganization input, Partner partner, Plan plan, DateTimeOffset now)
+    /// <paramref name="journal"/> draws the journal address of an Archiver organization.
+    public static Result<Organization> Create(
+        NewOrganization input, Partner partner, Plan plan, DateTimeOffset now, IJournalAddressGenerator? journal = null)
     {
         var info = OrganizationLimits.Validate(input.Info, plan.Type);
         var license = OrganizationLimits.ValidateLicense(plan.Type, input.AutoLicense, input.Seats);
@@ -131,6 +140,11 @@ public sealed class Organization
             StatusChangedAt = now,
         };
         org.Apply(info.Value!);
+        if (plan.Type == PlanType.Archiver && journal is not null)
+        {
+            org.JournalAddress = journal.NewAddress();
+        }
+
         org.RecordHistory(now);
         return org;
     }
@@ -346,7 +360,8 @@ public sealed class Organization
         return Result.Ok;
     }
 
-    public Result ChangePlan(Plan plan, DateTimeOffset now)
+    /// An upgrade to Archiver also gets the organization its journal address from <paramref name="journal"/>.
+    public Result ChangePlan(Plan plan, DateTimeOffset now, IJournalAddressGenerator? journal = null)
     {
         var open = RequireOpen("changed to another plan");
         if (!open.IsSuccess)
@@ -366,6 +381,11 @@ public sealed class Organization
 
         PlanId = plan.Id;
         PlanType = plan.Type;
+        if (plan.Type == PlanType.Archiver && JournalAddress is null && journal is not null)
+        {
+            JournalAddress = journal.NewAddress();
+        }
+
         Touch(now);
         return Result.Ok;
     }
@@ -503,6 +523,50 @@ public sealed class Organization
     }
 
     public void SetCredentialError(bool inError) => CredentialError = inError;
+
+    /// Records whether a connected Microsoft 365 source holds admin credentials.
+    public void SetMicrosoft365AdminCredentials(bool present) => HasMicrosoft365AdminCredentials = present;
+
+    /// The organization-wide facts its sources decide: "Need Authentication" while any source is in
+    /// error, and Microsoft 365 admin credentials while any Microsoft 365 source holds them. Pass every
+    /// source of the organization, as they will be saved; the caller saves both in one SaveChanges.
+    public void ReflectCredentialSources(IEnumerable<CredentialSource> sources)
+    {
+        var all = sources.ToList();
+        if (all.Any(s => s.OrganizationId != Id))
+        {
+            throw new ArgumentException("A source of another organization was passed.", nameof(sources));
+        }
+
+        SetCredentialError(all.Any(s => s.IsInError));
+        SetMicrosoft365AdminCredentials(all.Any(s => s is { Kind: SourceKind.Microsoft365, HasAdminCredentials: true }));
+    }
+
+    /// A new journal address for an Archiver organization (or its first one, when it has none yet);
+    /// the old address stops receiving mail. Returns the new address.
+    public Result<string> RegenerateJournalAddress(IJournalAddressGenerator journal, DateTimeOffset now)
+    {
+        if (Status == OrganizationStatus.Deleted)
+        {
+            return new AlreadyDeleted();
+        }
+
+        if (PlanType != PlanType.Archiver)
+        {
+            return new JournalingArchiverOnly();
+        }
+
+        string address;
+        do
+        {
+            address = journal.NewAddress();
+        }
+        while (address == JournalAddress);
+
+        JournalAddress = address;
+        Touch(now, history: false);
+        return address;
+    }
 
     /// Billing period end implied by the status: see <see cref="BillingEndsAt"/>.
     public static DateTimeOffset StartOfNextMonth(DateTimeOffset t)

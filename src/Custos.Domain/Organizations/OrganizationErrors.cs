@@ -72,3 +72,6 @@ public sealed record NameTaken()
 
 public sealed record ConcurrentChange()
     : Error("concurrent_change", "The organization was changed by someone else meanwhile; reload it and try again.");
+
+public sealed record JournalingArchiverOnly()
+    : Error("journaling_archiver_only", "Journaling is only for Archiver organizations.");

@@ -13,6 +13,9 @@ public sealed class CustosOptions
     /// mail. Empty: the address of the request that causes the mail.
     public string PublicUrl { get; set; } = "";
 
+    /// The mail domain of Archiver organizations' journal addresses (j-…@this domain).
+    public string JournalDomain { get; set; } = "journal.custos.localhost";
+
     public SchedulerOptions Scheduler { get; set; } = new();
 
     public MailOptions Mail { get; set; } = new();

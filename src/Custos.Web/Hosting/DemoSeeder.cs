@@ -95,8 +95,14 @@ public sealed class DemoSeeder(
             var tracked = await scoped.Organizations.SingleAsync(o => o.Id == org.Id, ct);
             var inUse = seats is { } s ? faker.Random.Int(1, s) : plan.Type == PlanType.Personal ? 1 : faker.Random.Int(3, 120);
             tracked.RecordUsage(inUse, faker.Random.Long(50_000_000, 400_000_000_000), null);
-            tracked.SetCredentialError(i % 9 == 4);
+            var ownerAccount = await scoped.LoginAccounts.SingleAsync(a => a.OrganizationId == org.Id && a.IsOwner, ct);
+            if (i % 3 == 0)
+            {
+                ownerAccount.RecordSignIn(clock.GetUtcNow().AddHours(-faker.Random.Int(1, 24 * 20)));
+            }
+
             await scoped.SaveChangesAsync(ct);
+            await SourcesAsync(sp, actor, org, i, inUse, ct);
             Directory.CreateDirectory(blobs.FolderOf(org.Id));
 
             var command = new OrganizationCommand(Scope.Everything, actor, org.Id);
@@ -112,6 +118,34 @@ public sealed class DemoSeeder(
                     await sp.GetRequiredService<DeleteOrganization>().HandleAsync(command, ct);
                     break;
             }
+        }
+    }
+
+    /// Every demo organization backs up an IMAP server; some also a Microsoft 365 tenant (a few with
+    /// admin credentials) or a Google Workspace domain. Every ninth has its IMAP password in error, so
+    /// it shows under "Need Authentication".
+    private async Task SourcesAsync(IServiceProvider sp, Actor actor, Organization org, int i, int inUse, CancellationToken ct)
+    {
+        var recorder = sp.GetRequiredService<RecordSourceState>();
+        var domain = org.OwnerEmail[(org.OwnerEmail.IndexOf('@') + 1)..];
+        var lastRun = clock.GetUtcNow().AddHours(-(i % 8) - 1);
+        var imap = i % 9 == 4
+            ? new SourceState(inUse, BackupStatus.Error, lastRun.AddDays(-2), "Re-enter the IMAP password: the server refuses the saved one.")
+            : i % 13 == 0
+                ? new SourceState(0, BackupStatus.NeverRun, null, null)
+                : new SourceState(inUse, i % 11 == 6 ? BackupStatus.Warning : BackupStatus.Healthy, lastRun, null);
+        Must(await recorder.HandleAsync(new RecordSourceStateRequest(Scope.Everything, actor, org.Id, SourceKind.Imap, "imap." + domain, imap), ct));
+
+        if (i % 4 == 1)
+        {
+            var m365 = new SourceState(Math.Max(1, inUse / 2), BackupStatus.Healthy, lastRun, null, HasAdminCredentials: i % 8 == 1);
+            Must(await recorder.HandleAsync(new RecordSourceStateRequest(Scope.Everything, actor, org.Id, SourceKind.Microsoft365, domain, m365), ct));
+        }
+
+        if (i % 10 == 7)
+        {
+            var google = new SourceState(Math.Max(1, inUse / 3), BackupStatus.Healthy, lastRun, null);
+            Must(await recorder.HandleAsync(new RecordSourceStateRequest(Scope.Everything, actor, org.Id, SourceKind.GoogleWorkspace, domain, google), ct));
         }
     }
 

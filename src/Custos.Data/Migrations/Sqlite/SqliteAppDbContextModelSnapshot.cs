@@ -170,6 +170,109 @@ namespace Custos.Data.Migrations.Sqlite
                     b.ToTable("AuditEntries", (string)null);
                 });
 
+            modelBuilder.Entity("Custos.Domain.Organizations.CredentialSource", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Accounts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ActionNeeded")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ConnectedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("HasAdminCredentials")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastBackupAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "Kind", "Label")
+                        .IsUnique();
+
+                    b.ToTable("CredentialSources", (string)null);
+                });
+
+            modelBuilder.Entity("Custos.Domain.Organizations.LoginAccount", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ApiTokenCreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ApiTokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ApiTokenHint")
+                        .HasMaxLength(4)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EmailNormalized")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IsOwner")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastSignInAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApiTokenHash")
+                        .IsUnique()
+                        .HasFilter("\"ApiTokenHash\" IS NOT NULL");
+
+                    b.HasIndex("EmailNormalized");
+
+                    b.HasIndex("OrganizationId", "CreatedAt");
+
+                    b.ToTable("LoginAccounts", (string)null);
+                });
+
             modelBuilder.Entity("Custos.Domain.Organizations.Organization", b =>
                 {
                     b.Property<Guid>("Id")
@@ -201,6 +304,13 @@ namespace Custos.Data.Migrations.Sqlite
 
                     b.Property<bool>("DpoEnabled")
                         .HasColumnType("INTEGER");
+
+                    b.Property<bool>("HasMicrosoft365AdminCredentials")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("JournalAddress")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -290,6 +400,11 @@ namespace Custos.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("JournalAddress")
+                        .IsUnique()
+                        .HasDatabaseName("UX_Organizations_JournalAddress")
+                        .HasFilter("\"JournalAddress\" IS NOT NULL");
 
                     b.HasIndex("NameNormalized")
                         .IsUnique()
@@ -656,6 +771,24 @@ namespace Custos.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("PartnerId")
                         .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("Custos.Domain.Organizations.CredentialSource", b =>
+                {
+                    b.HasOne("Custos.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Custos.Domain.Organizations.LoginAccount", b =>
+                {
+                    b.HasOne("Custos.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Custos.Domain.Organizations.Organization", b =>
