@@ -2,6 +2,7 @@ using Custos.Data;
 using Custos.Domain;
 using Custos.Domain.Audit;
 using Custos.Domain.Organizations;
+using Custos.Domain.Plans;
 using Microsoft.EntityFrameworkCore;
 
 namespace Custos.ControlPlane.Organizations;
@@ -13,6 +14,12 @@ public sealed class UpdatePersonalInfo(AppDbContext db, OrganizationCommands com
 {
     public async Task<Result> HandleAsync(OrganizationCommand command, PersonalInfo info, CancellationToken ct)
     {
+        var taken = await TakenAsync(command, info, ct);
+        if (taken is not null)
+        {
+            return taken;
+        }
+
         // Loaded (tracked) before the scoped command; it is only touched once the command succeeds.
         var owner = await db.LoginAccounts.FirstOrDefaultAsync(a => a.OrganizationId == command.OrganizationId && a.IsOwner, ct);
         return await commands.RunAsync(command, AuditEventType.OrganizationPersonalInfoUpdated, (o, now) =>
@@ -32,5 +39,33 @@ public sealed class UpdatePersonalInfo(AppDbContext db, OrganizationCommands com
 
             return updated;
         }, ct);
+    }
+
+    /// A friendly early answer, as at creation; the unique indexes remain the guarantee. Invalid
+    /// input and organizations outside the scope are left to the command, which reports them.
+    private async Task<Error?> TakenAsync(OrganizationCommand command, PersonalInfo info, CancellationToken ct)
+    {
+        var planType = await db.InScope(command.Scope).Where(o => o.Id == command.OrganizationId)
+            .Select(o => (PlanType?)o.PlanType).SingleOrDefaultAsync(ct);
+        if (planType is null || OrganizationLimits.Validate(info, planType.Value).Value is not { } valid)
+        {
+            return null;
+        }
+
+        var email = TextKey.Email(valid.Email);
+        var name = TextKey.Name(valid.OrganizationName);
+        var others = db.Organizations.Where(o => o.Id != command.OrganizationId && o.Status != OrganizationStatus.Deleted);
+        if (await others.AnyAsync(o => o.OwnerEmailNormalized == email, ct))
+        {
+            return new EmailTaken();
+        }
+
+        if (planType != PlanType.Personal
+            && await others.AnyAsync(o => o.PlanType != PlanType.Personal && o.NameNormalized == name, ct))
+        {
+            return new NameTaken();
+        }
+
+        return null;
     }
 }

@@ -123,7 +123,8 @@ public sealed class NewOrganizationBrowserTests(SqlitePortalWorldBrowserFixture 
         saved.Status.ShouldBe(OrganizationStatus.Active);
         saved.AutoLicense.ShouldBe(autoLicense);
         saved.Seats.ShouldBe(kind == PlanKind.Personal || autoLicense ? null : 25);
-        await Expect(page.GetByText(saved.PublicId)).ToBeVisibleAsync();
+        // The header and the personal info both show the Organization ID.
+        await Expect(page.GetByText(saved.PublicId).First).ToBeVisibleAsync();
         await Expect(page.GetByText(plan.Name)).ToBeVisibleAsync();
 
         // Back on the list, the new organization is there.

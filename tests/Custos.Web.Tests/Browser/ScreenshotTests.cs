@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace Custos.Web.Tests.Browser;
 
@@ -42,8 +43,23 @@ public sealed class ScreenshotTests
             var newOrganization = Path.Combine(folder, "new-organization.png");
             await browser.Page.ScreenshotAsync(new() { Path = newOrganization, FullPage = true });
 
+            // An organization's details: the General and Subscriptions tabs of the first listed one.
+            await browser.GoAsync("/organizations");
+            await browser.FollowAsync(browser.OrganizationRows.First.GetByRole(AriaRole.Link).First);
+            var tabs = browser.Page.GetByRole(AriaRole.Navigation, new() { Name = "Organization details" });
+            await Expect(tabs.GetByRole(AriaRole.Link, new() { Name = "General" })).ToHaveAttributeAsync("aria-current", "page");
+            var general = Path.Combine(folder, "organization-general.png");
+            await browser.Page.ScreenshotAsync(new() { Path = general, FullPage = true });
+
+            await browser.FollowAsync(tabs.GetByRole(AriaRole.Link, new() { Name = "Subscriptions" }));
+            await Expect(browser.Page.GetByRole(AriaRole.Heading, new() { Name = "Subscription history" })).ToBeVisibleAsync();
+            var subscriptions = Path.Combine(folder, "organization-subscriptions.png");
+            await browser.Page.ScreenshotAsync(new() { Path = subscriptions, FullPage = true });
+
             new FileInfo(organizations).Length.ShouldBeGreaterThan(10_000);
             new FileInfo(newOrganization).Length.ShouldBeGreaterThan(10_000);
+            new FileInfo(general).Length.ShouldBeGreaterThan(10_000);
+            new FileInfo(subscriptions).Length.ShouldBeGreaterThan(10_000);
         }
         finally
         {
