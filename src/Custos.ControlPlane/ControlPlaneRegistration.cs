@@ -1,3 +1,4 @@
+using Custos.ControlPlane.Entitlements;
 using Custos.ControlPlane.Organizations;
 using Custos.ControlPlane.Partners;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,6 +22,13 @@ public static class ControlPlaneRegistration
         services.AddScoped<PurgeOrganization>();
         services.AddScoped<PurgeDueOrganizations>();
         services.AddScoped<ListOrganizations>();
+        services.AddScoped<SetDownloadLimit>();
+        services.AddScoped<SetOrganizationFeature>();
+
+        // The operator's grants of sales-gated features.
+        services.AddScoped<ListFeatureEntitlements>();
+        services.AddScoped<GrantFeatureEntitlement>();
+        services.AddScoped<RevokeFeatureEntitlement>();
 
         // A partner's own users and groups. CreatePartnerUser needs Identity's UserManager, which the host registers.
         services.AddScoped<ListPartnerUsers>();

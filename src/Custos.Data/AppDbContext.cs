@@ -16,6 +16,8 @@ public abstract class AppDbContext(DbContextOptions options)
     public const string EmailUniqueIndex = "UX_Organizations_OwnerEmail_Live";
     public const string NameUniqueIndex = "UX_Organizations_Name_Live";
     public const string OrganizationPublicIdIndex = "UX_Organizations_PublicId";
+    public const string PartnerEntitlementIndex = "UX_FeatureEntitlements_Partner";
+    public const string OrganizationEntitlementIndex = "UX_FeatureEntitlements_Organization";
 
     /// Identity's newest schema (with passkeys), whatever the host configured.
     protected override Version SchemaVersion => IdentitySchemaVersions.Version3;
@@ -39,6 +41,8 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<PartnerGroupOrganization> GroupOrganizations => Set<PartnerGroupOrganization>();
 
     public DbSet<PlatformSettings> PlatformSettings => Set<PlatformSettings>();
+
+    public DbSet<FeatureEntitlement> FeatureEntitlements => Set<FeatureEntitlement>();
 
     /// Both engines quote identifiers the SQL-standard way, so one filter text serves both.
     private static string Quote(string identifier) => $"\"{identifier}\"";
@@ -95,6 +99,7 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Property(o => o.PlanType).HasConversion<string>().HasMaxLength(16);
             e.Property(o => o.PendingDpoAction).HasConversion<string>().HasMaxLength(16);
             e.Property(o => o.Version).IsConcurrencyToken();
+            e.Property(o => o.DownloadLimitGb).HasDefaultValue(OrganizationFeatures.DefaultDownloadLimitGb);
             e.Ignore(o => o.IsPurged);
 
             // The database itself keeps emails and names unique among live organizations, so two
@@ -169,6 +174,27 @@ public abstract class AppDbContext(DbContextOptions options)
             e.HasIndex(m => m.OrganizationId);
             e.HasOne<PartnerGroup>().WithMany().HasForeignKey(m => m.GroupId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Organization>().WithMany().HasForeignKey(m => m.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<FeatureEntitlement>(e =>
+        {
+            // One grant per feature and grantee; a grant names a partner or an organization, never both.
+            var partnerId = Quote(nameof(FeatureEntitlement.PartnerId));
+            var organizationId = Quote(nameof(FeatureEntitlement.OrganizationId));
+            e.ToTable("FeatureEntitlements", t => t.HasCheckConstraint(
+                "CK_FeatureEntitlements_OneGrantee",
+                $"({partnerId} IS NULL) <> ({organizationId} IS NULL)"));
+            e.HasKey(g => g.Id);
+            e.Property(g => g.Feature).HasConversion<string>().HasMaxLength(32);
+            e.Property(g => g.GrantedById).HasMaxLength(64);
+            e.Property(g => g.GrantedByName).HasMaxLength(256);
+            e.HasIndex(g => new { g.PartnerId, g.Feature }).IsUnique().HasDatabaseName(PartnerEntitlementIndex)
+                .HasFilter($"{partnerId} IS NOT NULL");
+            e.HasIndex(g => new { g.OrganizationId, g.Feature }).IsUnique().HasDatabaseName(OrganizationEntitlementIndex)
+                .HasFilter($"{organizationId} IS NOT NULL");
+            e.HasIndex(g => g.GrantedAt);
+            e.HasOne<Partner>().WithMany().HasForeignKey(g => g.PartnerId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Organization>().WithMany().HasForeignKey(g => g.OrganizationId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<PlatformSettings>(e =>

@@ -178,17 +178,73 @@ namespace Custos.Data.Migrations.Postgres
                     b.ToTable("AuditEntries", (string)null);
                 });
 
+            modelBuilder.Entity("Custos.Domain.Organizations.FeatureEntitlement", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Feature")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset>("GrantedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("GrantedById")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("GrantedByName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<Guid?>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("PartnerId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GrantedAt");
+
+                    b.HasIndex("OrganizationId", "Feature")
+                        .IsUnique()
+                        .HasDatabaseName("UX_FeatureEntitlements_Organization")
+                        .HasFilter("\"OrganizationId\" IS NOT NULL");
+
+                    b.HasIndex("PartnerId", "Feature")
+                        .IsUnique()
+                        .HasDatabaseName("UX_FeatureEntitlements_Partner")
+                        .HasFilter("\"PartnerId\" IS NOT NULL");
+
+                    b.ToTable("FeatureEntitlements", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_FeatureEntitlements_OneGrantee", "(\"PartnerId\" IS NULL) <> (\"OrganizationId\" IS NULL)");
+                        });
+                });
+
             modelBuilder.Entity("Custos.Domain.Organizations.Organization", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<bool>("AdGroupBackupEnabled")
+                        .HasColumnType("boolean");
+
                     b.Property<bool>("AutoLicense")
                         .HasColumnType("boolean");
 
                     b.Property<DateTimeOffset?>("BillingEndsAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("ComplianceEnabled")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("Country")
                         .IsRequired()
@@ -204,10 +260,24 @@ namespace Custos.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("DeletedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("DownloadLimitGb")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(1);
+
                     b.Property<DateTimeOffset?>("DpoApprovedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<bool>("DpoEnabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("HasMicrosoft365AdminCredentials")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("InPlaceArchiveBackupEnabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("InsightsEnabled")
                         .HasColumnType("boolean");
 
                     b.Property<string>("Name")
@@ -256,6 +326,9 @@ namespace Custos.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<bool>("PrivateChatBackupEnabled")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("PublicId")
                         .IsRequired()
@@ -683,6 +756,19 @@ namespace Custos.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("PartnerId")
                         .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("Custos.Domain.Organizations.FeatureEntitlement", b =>
+                {
+                    b.HasOne("Custos.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("Custos.Domain.Partners.Partner", null)
+                        .WithMany()
+                        .HasForeignKey("PartnerId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Custos.Domain.Organizations.Organization", b =>
