@@ -65,10 +65,13 @@ public static class OrganizationFeatures
         _ => feature.ToString(),
     };
 
-    /// Parses a feature name as a form posts it; null for anything else (numbers included).
-    public static OrganizationFeature? Parse(string? value) =>
-        !string.IsNullOrWhiteSpace(value) && !char.IsAsciiDigit(value.Trim()[0]) && !value.Trim().StartsWith('-')
-        && Enum.TryParse<OrganizationFeature>(value.Trim(), ignoreCase: false, out var f) && Enum.IsDefined(f)
-            ? f
-            : null;
+    /// Parses a feature name as a form posts it; null for anything else (numbers and lists included).
+    public static OrganizationFeature? Parse(string? value)
+    {
+        var name = value?.Trim();
+        return !string.IsNullOrEmpty(name) && name.All(char.IsAsciiLetter)
+            && Enum.TryParse<OrganizationFeature>(name, ignoreCase: false, out var f) && Enum.IsDefined(f)
+                ? f
+                : null;
+    }
 }
