@@ -247,6 +247,13 @@ public abstract class FeaturesTabTests<TFixture>(TFixture fixture) : IClassFixtu
         var world = await WorldAsync();
         var op = await OperatorAsync();
         using var session = await PortalSession.SignInAsync(App, op, Password);
+        (await session.GetHtmlAsync("/operator/entitlements")).ShouldContain("Enable a feature");
+        using (var portal = await session.GetAsync("/organizations"))
+        {
+            // The operator has no partner portal; the refusal points to its console.
+            portal.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+            (await portal.Content.ReadAsStringAsync()).ShouldContain("href=\"/operator/entitlements\"");
+        }
 
         using var unknown = await session.PostFormAsync("/operator/entitlements", "grant", Grant("Worm", "P-0000000", null));
         using var empty = await session.PostFormAsync("/operator/entitlements", "grant", Grant("", null, null));
