@@ -1,3 +1,4 @@
+using Custos.ControlPlane.Entitlements;
 using Custos.ControlPlane.Organizations;
 using Custos.ControlPlane.Partners;
 using Custos.Domain.Organizations;
@@ -23,6 +24,13 @@ public static class ControlPlaneRegistration
         services.AddScoped<PurgeOrganization>();
         services.AddScoped<PurgeDueOrganizations>();
         services.AddScoped<ListOrganizations>();
+        services.AddScoped<SetDownloadLimit>();
+        services.AddScoped<SetOrganizationFeature>();
+
+        // The operator's grants of sales-gated features.
+        services.AddScoped<ListFeatureEntitlements>();
+        services.AddScoped<GrantFeatureEntitlement>();
+        services.AddScoped<RevokeFeatureEntitlement>();
 
         // An organization's sources, login accounts and journaling. A host registers its own journal
         // mail domain first (Custos:JournalDomain); otherwise the default one is used.

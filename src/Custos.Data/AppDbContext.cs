@@ -17,6 +17,8 @@ public abstract class AppDbContext(DbContextOptions options)
     public const string NameUniqueIndex = "UX_Organizations_Name_Live";
     public const string OrganizationPublicIdIndex = "UX_Organizations_PublicId";
     public const string JournalAddressUniqueIndex = "UX_Organizations_JournalAddress";
+    public const string PartnerEntitlementIndex = "UX_FeatureEntitlements_Partner";
+    public const string OrganizationEntitlementIndex = "UX_FeatureEntitlements_Organization";
 
     /// Identity's newest schema (with passkeys), whatever the host configured.
     protected override Version SchemaVersion => IdentitySchemaVersions.Version3;
@@ -44,6 +46,7 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<CredentialSource> CredentialSources => Set<CredentialSource>();
 
     public DbSet<LoginAccount> LoginAccounts => Set<LoginAccount>();
+    public DbSet<FeatureEntitlement> FeatureEntitlements => Set<FeatureEntitlement>();
 
     /// Both engines quote identifiers the SQL-standard way, so one filter text serves both.
     private static string Quote(string identifier) => $"\"{identifier}\"";
@@ -100,6 +103,7 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Property(o => o.PlanType).HasConversion<string>().HasMaxLength(16);
             e.Property(o => o.PendingDpoAction).HasConversion<string>().HasMaxLength(16);
             e.Property(o => o.Version).IsConcurrencyToken();
+            e.Property(o => o.DownloadLimitGb).HasDefaultValue(OrganizationFeatures.DefaultDownloadLimitGb);
             e.Ignore(o => o.IsPurged);
 
             // The database itself keeps emails and names unique among live organizations, so two
@@ -207,6 +211,27 @@ public abstract class AppDbContext(DbContextOptions options)
             // The API will find an account by its token's hash.
             e.HasIndex(a => a.ApiTokenHash).IsUnique().HasFilter($"{Quote(nameof(LoginAccount.ApiTokenHash))} IS NOT NULL");
             e.HasOne<Organization>().WithMany().HasForeignKey(a => a.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<FeatureEntitlement>(e =>
+        {
+            // One grant per feature and grantee; a grant names a partner or an organization, never both.
+            var partnerId = Quote(nameof(FeatureEntitlement.PartnerId));
+            var organizationId = Quote(nameof(FeatureEntitlement.OrganizationId));
+            e.ToTable("FeatureEntitlements", t => t.HasCheckConstraint(
+                "CK_FeatureEntitlements_OneGrantee",
+                $"({partnerId} IS NULL) <> ({organizationId} IS NULL)"));
+            e.HasKey(g => g.Id);
+            e.Property(g => g.Feature).HasConversion<string>().HasMaxLength(32);
+            e.Property(g => g.GrantedById).HasMaxLength(64);
+            e.Property(g => g.GrantedByName).HasMaxLength(256);
+            e.HasIndex(g => new { g.PartnerId, g.Feature }).IsUnique().HasDatabaseName(PartnerEntitlementIndex)
+                .HasFilter($"{partnerId} IS NOT NULL");
+            e.HasIndex(g => new { g.OrganizationId, g.Feature }).IsUnique().HasDatabaseName(OrganizationEntitlementIndex)
+                .HasFilter($"{organizationId} IS NOT NULL");
+            e.HasIndex(g => g.GrantedAt);
+            e.HasOne<Partner>().WithMany().HasForeignKey(g => g.PartnerId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Organization>().WithMany().HasForeignKey(g => g.OrganizationId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<PlatformSettings>(e =>

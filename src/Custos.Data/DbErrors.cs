@@ -15,6 +15,8 @@ public static class DbErrors
             sq.Message.Contains("Organizations.OwnerEmailNormalized", StringComparison.Ordinal) ? AppDbContext.EmailUniqueIndex
             : sq.Message.Contains("Organizations.NameNormalized", StringComparison.Ordinal) ? AppDbContext.NameUniqueIndex
             : sq.Message.Contains("Organizations.PublicId", StringComparison.Ordinal) ? AppDbContext.OrganizationPublicIdIndex
+            : sq.Message.Contains("FeatureEntitlements.PartnerId", StringComparison.Ordinal) ? AppDbContext.PartnerEntitlementIndex
+            : sq.Message.Contains("FeatureEntitlements.OrganizationId", StringComparison.Ordinal) ? AppDbContext.OrganizationEntitlementIndex
             : sq.Message,
         _ => null,
     };

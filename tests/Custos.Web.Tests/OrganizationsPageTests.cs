@@ -170,7 +170,7 @@ public sealed partial class OrganizationsPageTests(DemoPortalFixture fixture) : 
         text.ShouldMatch(@"\d+(\.\d)? (B|KB|MB|GB|TB)");
         text.ShouldContain("Actions for " + row.Name);
         html.ShouldContain($"href=\"/organizations/{row.Id}\"");
-        html.ShouldContain($"href=\"/organizations/{row.Id}?tab=credentials\"");
+        html.ShouldContain($"href=\"/organizations/{row.Id}/credentials\"");
         text.ShouldContain("Go to credential page");
         text.ShouldContain("Send reset password Available soon");
         text.ShouldContain("Log in as client Available soon");

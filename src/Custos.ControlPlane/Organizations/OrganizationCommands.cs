@@ -97,6 +97,12 @@ public sealed class OrganizationCommands(AppDbContext db, TimeProvider clock)
         o.WormEnabled,
         o.DpoEnabled,
         pendingDpoAction = o.PendingDpoAction.ToString(),
+        o.DownloadLimitGb,
+        o.AdGroupBackupEnabled,
+        o.InsightsEnabled,
+        o.ComplianceEnabled,
+        o.InPlaceArchiveBackupEnabled,
+        o.PrivateChatBackupEnabled,
         o.Version,
     });
 }

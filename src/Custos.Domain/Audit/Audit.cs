@@ -17,6 +17,9 @@ public enum AuditEventType
     OrganizationDeletionAwaitingApproval = 1111,
     OrganizationPurgeAwaitingApproval = 1112,
     OrganizationFeaturesChanged = 1113,
+    OrganizationDownloadLimitChanged = 1150,
+    OrganizationFeatureTurnedOn = 1151,
+    OrganizationFeatureTurnedOff = 1152,
 
     CredentialSourceConnected = 1170,
     CredentialSourceStatusChanged = 1171,
@@ -32,6 +35,9 @@ public enum AuditEventType
     GroupDeleted = 1206,
     GroupMembersChanged = 1207,
     GroupOrganizationsChanged = 1208,
+
+    FeatureEntitlementGranted = 1300,
+    FeatureEntitlementRevoked = 1301,
 }
 
 /// Who did something. When a partner user acts inside the customer portal as a client, the

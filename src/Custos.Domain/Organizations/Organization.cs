@@ -96,6 +96,21 @@ public sealed class Organization
     /// Archiver organization created before journaling existed, until one is assigned).
     public string? JournalAddress { get; private set; }
 
+    /// The largest PST export a download may be, in whole GB (1 to 10).
+    public int DownloadLimitGb { get; private set; } = OrganizationFeatures.DefaultDownloadLimitGb;
+
+    public bool AdGroupBackupEnabled { get; private set; }
+
+    public bool InsightsEnabled { get; private set; }
+
+    /// Archiver only.
+    public bool ComplianceEnabled { get; private set; }
+
+    public bool InPlaceArchiveBackupEnabled { get; private set; }
+
+    /// Archiver only.
+    public bool PrivateChatBackupEnabled { get; private set; }
+
     /// Optimistic concurrency token: every change bumps it.
     public int Version { get; private set; }
 
@@ -500,6 +515,122 @@ public sealed class Organization
         if (!enabled)
         {
             ClearDpoRequest();
+        }
+
+        Touch(now, history: false);
+        return Result.Ok;
+    }
+
+    public Result SetDownloadLimit(int gb, DateTimeOffset now)
+    {
+        if (Status == OrganizationStatus.Deleted)
+        {
+            return new AlreadyDeleted();
+        }
+
+        if (gb is < OrganizationFeatures.MinDownloadLimitGb or > OrganizationFeatures.MaxDownloadLimitGb)
+        {
+            return new DownloadLimitOutOfRange();
+        }
+
+        if (gb == DownloadLimitGb)
+        {
+            return new NoChange();
+        }
+
+        DownloadLimitGb = gb;
+        Touch(now, history: false);
+        return Result.Ok;
+    }
+
+    public bool IsEnabled(OrganizationFeature feature) => feature switch
+    {
+        OrganizationFeature.AdGroupBackup => AdGroupBackupEnabled,
+        OrganizationFeature.Worm => WormEnabled,
+        OrganizationFeature.Insights => InsightsEnabled,
+        OrganizationFeature.DataProtectionOfficer => DpoEnabled,
+        OrganizationFeature.Compliance => ComplianceEnabled,
+        OrganizationFeature.InPlaceArchiveBackup => InPlaceArchiveBackupEnabled,
+        OrganizationFeature.PrivateChatBackup => PrivateChatBackupEnabled,
+        _ => throw new ArgumentOutOfRangeException(nameof(feature), feature, null),
+    };
+
+    /// Why <paramref name="feature"/> cannot be turned on now, or null when it can. Turning a
+    /// feature off is always allowed (also after its entitlement was revoked).
+    /// <paramref name="entitled"/>: the sales-gated features the operator enabled for this
+    /// organization or a partner on its path.
+    public Error? WhyCannotTurnOn(OrganizationFeature feature, IReadOnlySet<OrganizationFeature> entitled)
+    {
+        if (Status == OrganizationStatus.Deleted)
+        {
+            return new AlreadyDeleted();
+        }
+
+        if (!OrganizationFeatures.IsAvailableOn(feature, PlanType))
+        {
+            return new FeatureNeedsArchiver(feature);
+        }
+
+        if (OrganizationFeatures.IsSalesGated(feature) && !entitled.Contains(feature))
+        {
+            return new FeatureNotEntitled(feature);
+        }
+
+        if (feature == OrganizationFeature.AdGroupBackup && !HasMicrosoft365AdminCredentials)
+        {
+            return new AdGroupBackupNeedsMicrosoft365Admin();
+        }
+
+        if (feature == OrganizationFeature.DataProtectionOfficer && WormEnabled)
+        {
+            return new DpoLockedByWorm();
+        }
+
+        return null;
+    }
+
+    /// Turns one feature on or off. WORM and the Data Protection Officer keep their own rules
+    /// (<see cref="SetWorm"/>, <see cref="SetDpo"/>); this adds the gates every feature shares.
+    public Result SetFeature(OrganizationFeature feature, bool enabled, IReadOnlySet<OrganizationFeature> entitled, DateTimeOffset now)
+    {
+        if (Status == OrganizationStatus.Deleted)
+        {
+            return new AlreadyDeleted();
+        }
+
+        if (enabled == IsEnabled(feature))
+        {
+            return new NoChange();
+        }
+
+        if (enabled && WhyCannotTurnOn(feature, entitled) is { } refused)
+        {
+            return refused;
+        }
+
+        switch (feature)
+        {
+            case OrganizationFeature.Worm:
+                return SetWorm(enabled, now);
+            case OrganizationFeature.DataProtectionOfficer:
+                return SetDpo(enabled, now);
+            case OrganizationFeature.AdGroupBackup:
+                AdGroupBackupEnabled = enabled;
+                break;
+            case OrganizationFeature.Insights:
+                InsightsEnabled = enabled;
+                break;
+            case OrganizationFeature.Compliance:
+                ComplianceEnabled = enabled;
+                break;
+            case OrganizationFeature.InPlaceArchiveBackup:
+                InPlaceArchiveBackupEnabled = enabled;
+                break;
+            case OrganizationFeature.PrivateChatBackup:
+                PrivateChatBackupEnabled = enabled;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(feature), feature, null);
         }
 
         Touch(now, history: false);

@@ -75,3 +75,27 @@ public sealed record ConcurrentChange()
 
 public sealed record JournalingArchiverOnly()
     : Error("journaling_archiver_only", "Journaling is only for Archiver organizations.");
+
+public sealed record DownloadLimitOutOfRange()
+    : Error("download_limit_out_of_range",
+        $"The download size limit must be a whole number of GB from {OrganizationFeatures.MinDownloadLimitGb} to {OrganizationFeatures.MaxDownloadLimitGb}.")
+{
+    public override string? Field => "downloadLimit";
+}
+
+public sealed record FeatureNotEntitled(OrganizationFeature Feature)
+    : Error("feature_not_entitled",
+        $"{OrganizationFeatures.Label(Feature)} is locked: ask your provider to enable it for your partner account or for this organization.");
+
+public sealed record FeatureNeedsArchiver(OrganizationFeature Feature)
+    : Error("feature_needs_archiver", $"{OrganizationFeatures.Label(Feature)} is available only on Archiver plans.");
+
+public sealed record AdGroupBackupNeedsMicrosoft365Admin()
+    : Error("ad_group_backup_needs_m365_admin",
+        "Microsoft 365 AD group backup needs a connected Microsoft 365 source with admin credentials; connect one first.");
+
+public sealed record FeatureNotSalesGated(OrganizationFeature Feature)
+    : Error("feature_not_sales_gated", $"{OrganizationFeatures.Label(Feature)} is not sales-gated; partners turn it on themselves.")
+{
+    public override string? Field => "feature";
+}

@@ -88,6 +88,10 @@ public sealed class Partner
     /// True when <paramref name="other"/> is this partner or lies below it.
     public bool Covers(Partner other) => other.Path.StartsWith(Path, StringComparison.Ordinal);
 
+    /// The IDs on a partner path ("/root/…/self/"), root first: the partner and every partner above it.
+    public static IReadOnlyList<Guid> IdsOnPath(string path) =>
+        [.. path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(s => Guid.TryParseExact(s, "N", out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty)];
+
     public void SetKeepBackingUpSuspended(bool keep) => KeepBackingUpSuspended = keep;
 
     public void SetMayTransfer(bool mayTransfer) => MayTransfer = mayTransfer;

@@ -57,6 +57,7 @@ public sealed class DemoSeeder(
         };
 
         await OrganizationsAsync([partner, subA, subB], plans, ct);
+        await EntitlementsAsync(partner, subA, ct);
         return accounts;
     }
 
@@ -146,6 +147,20 @@ public sealed class DemoSeeder(
         {
             var google = new SourceState(Math.Max(1, inUse / 3), BackupStatus.Healthy, lastRun, null);
             Must(await recorder.HandleAsync(new RecordSourceStateRequest(Scope.Everything, actor, org.Id, SourceKind.GoogleWorkspace, domain, google), ct));
+        }
+    }
+
+    /// WORM storage and the Data Protection Officer for the demo partner (and so its sub-partners),
+    /// Compliance for one sub-partner; private chat backup stays locked, so the Features tab shows both states.
+    private async Task EntitlementsAsync(Partner partner, Partner sub, CancellationToken ct)
+    {
+        var op = await users.FindByEmailAsync("operator@custos.test") ?? throw new InvalidOperationException("The demo operator is missing.");
+        var acting = new ControlPlane.Partners.ActingUser(op.Id, new Actor(op.Id.ToString(), op.DisplayName));
+        foreach (var (feature, grantee) in new[] { (OrganizationFeature.Worm, partner), (OrganizationFeature.DataProtectionOfficer, partner), (OrganizationFeature.Compliance, sub) })
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            Must(await scope.ServiceProvider.GetRequiredService<ControlPlane.Entitlements.GrantFeatureEntitlement>()
+                .HandleAsync(new(acting, feature.ToString(), grantee.PublicId, null), ct));
         }
     }
 

@@ -212,7 +212,7 @@ public sealed class OrganizationsBrowserTests(OrganizationsBrowserFixture fixtur
         // Its row offers the way to the credential page.
         await page.GetByText("Actions for " + OrganizationsBrowserFixture.SuspendedArchiverInError).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Go to credential page" })).ToHaveAttributeAsync(
-            "href", $"/organizations/{fixture.Organizations[OrganizationsBrowserFixture.SuspendedArchiverInError].Id}?tab=credentials");
+            "href", $"/organizations/{fixture.Organizations[OrganizationsBrowserFixture.SuspendedArchiverInError].Id}/credentials");
     }
 
     [Theory]

@@ -287,6 +287,56 @@ namespace Custos.Data.Migrations.Postgres
                     b.ToTable("CredentialSources", (string)null);
                 });
 
+            modelBuilder.Entity("Custos.Domain.Organizations.FeatureEntitlement", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Feature")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset>("GrantedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("GrantedById")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("GrantedByName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<Guid?>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("PartnerId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GrantedAt");
+
+                    b.HasIndex("OrganizationId", "Feature")
+                        .IsUnique()
+                        .HasDatabaseName("UX_FeatureEntitlements_Organization")
+                        .HasFilter("\"OrganizationId\" IS NOT NULL");
+
+                    b.HasIndex("PartnerId", "Feature")
+                        .IsUnique()
+                        .HasDatabaseName("UX_FeatureEntitlements_Partner")
+                        .HasFilter("\"PartnerId\" IS NOT NULL");
+
+                    b.ToTable("FeatureEntitlements", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_FeatureEntitlements_OneGrantee", "(\"PartnerId\" IS NULL) <> (\"OrganizationId\" IS NULL)");
+                        });
+                });
+
             modelBuilder.Entity("Custos.Domain.Organizations.LoginAccount", b =>
                 {
                     b.Property<Guid>("Id")
@@ -345,11 +395,17 @@ namespace Custos.Data.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<bool>("AdGroupBackupEnabled")
+                        .HasColumnType("boolean");
+
                     b.Property<bool>("AutoLicense")
                         .HasColumnType("boolean");
 
                     b.Property<DateTimeOffset?>("BillingEndsAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("ComplianceEnabled")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("Country")
                         .IsRequired()
@@ -365,6 +421,11 @@ namespace Custos.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("DeletedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("DownloadLimitGb")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(1);
+
                     b.Property<DateTimeOffset?>("DpoApprovedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -372,6 +433,12 @@ namespace Custos.Data.Migrations.Postgres
                         .HasColumnType("boolean");
 
                     b.Property<bool>("HasMicrosoft365AdminCredentials")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("InPlaceArchiveBackupEnabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("InsightsEnabled")
                         .HasColumnType("boolean");
 
                     b.Property<string>("JournalAddress")
@@ -424,6 +491,9 @@ namespace Custos.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<bool>("PrivateChatBackupEnabled")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("PublicId")
                         .IsRequired()
@@ -865,6 +935,19 @@ namespace Custos.Data.Migrations.Postgres
                         .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Custos.Domain.Organizations.FeatureEntitlement", b =>
+                {
+                    b.HasOne("Custos.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("Custos.Domain.Partners.Partner", null)
+                        .WithMany()
+                        .HasForeignKey("PartnerId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Custos.Domain.Organizations.LoginAccount", b =>

@@ -221,6 +221,56 @@ namespace Custos.Data.Migrations.Sqlite
                     b.ToTable("CredentialSources", (string)null);
                 });
 
+            modelBuilder.Entity("Custos.Domain.Organizations.FeatureEntitlement", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Feature")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("GrantedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("GrantedById")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("GrantedByName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("PartnerId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GrantedAt");
+
+                    b.HasIndex("OrganizationId", "Feature")
+                        .IsUnique()
+                        .HasDatabaseName("UX_FeatureEntitlements_Organization")
+                        .HasFilter("\"OrganizationId\" IS NOT NULL");
+
+                    b.HasIndex("PartnerId", "Feature")
+                        .IsUnique()
+                        .HasDatabaseName("UX_FeatureEntitlements_Partner")
+                        .HasFilter("\"PartnerId\" IS NOT NULL");
+
+                    b.ToTable("FeatureEntitlements", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_FeatureEntitlements_OneGrantee", "(\"PartnerId\" IS NULL) <> (\"OrganizationId\" IS NULL)");
+                        });
+                });
+
             modelBuilder.Entity("Custos.Domain.Organizations.LoginAccount", b =>
                 {
                     b.Property<Guid>("Id")
@@ -279,10 +329,16 @@ namespace Custos.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("AdGroupBackupEnabled")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("AutoLicense")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("BillingEndsAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("ComplianceEnabled")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Country")
@@ -299,6 +355,11 @@ namespace Custos.Data.Migrations.Sqlite
                     b.Property<long?>("DeletedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("DownloadLimitGb")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(1);
+
                     b.Property<long?>("DpoApprovedAt")
                         .HasColumnType("INTEGER");
 
@@ -306,6 +367,12 @@ namespace Custos.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("HasMicrosoft365AdminCredentials")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("InPlaceArchiveBackupEnabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("InsightsEnabled")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("JournalAddress")
@@ -357,6 +424,9 @@ namespace Custos.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("PrivateChatBackupEnabled")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("PublicId")
                         .IsRequired()
@@ -780,6 +850,19 @@ namespace Custos.Data.Migrations.Sqlite
                         .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Custos.Domain.Organizations.FeatureEntitlement", b =>
+                {
+                    b.HasOne("Custos.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("Custos.Domain.Partners.Partner", null)
+                        .WithMany()
+                        .HasForeignKey("PartnerId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Custos.Domain.Organizations.LoginAccount", b =>
