@@ -551,18 +551,25 @@ public abstract class ListOrganizationsTests(DatabaseFixture fixture)
         await CreateManyAsync(partner, "Unrelated", 3);
         await RunAsync<SuspendOrganization>(matches.Take(3), (u, c) => u.HandleAsync(c, default));
 
-        async Task<OrganizationList> ListWithAsync(int rareLimit, string? cursor, PageDirection direction)
+        async Task<OrganizationList> ListWithAsync((int Rare, int Walk) limits, string? cursor, PageDirection direction)
         {
             await using var scope = fixture.Services.CreateAsyncScope();
-            var list = new ListOrganizations(scope.ServiceProvider.GetRequiredService<AppDbContext>()) { SearchCountCap = 10, RareSearchMatches = rareLimit };
+            var list = new ListOrganizations(scope.ServiceProvider.GetRequiredService<AppDbContext>())
+            {
+                SearchCountCap = 10,
+                RareSearchMatches = limits.Rare,
+                WalkScopeLimit = limits.Walk,
+            };
             return (await list.HandleAsync(new ListOrganizationsRequest(Scope.Partner(partner), Search: $"CAPPED {tag}", Cursor: cursor, Direction: direction), default)).ShouldSucceed();
         }
 
-        foreach (var rareLimit in new[] { 0, int.MaxValue })
+        // Walked as a small scope; walked as a common term; read through the trigram indexes as a rare one.
+        foreach (var limits in new[] { (Rare: 5000, Walk: int.MaxValue), (Rare: -1, Walk: -1), (Rare: int.MaxValue, Walk: -1) })
         {
-            var first = await ListWithAsync(rareLimit, null, PageDirection.Next);
-            var second = await ListWithAsync(rareLimit, first.NextCursor, PageDirection.Next);
-            var back = await ListWithAsync(rareLimit, second.PreviousCursor, PageDirection.Previous);
+            var rareLimit = limits;
+            var first = await ListWithAsync(limits, null, PageDirection.Next);
+            var second = await ListWithAsync(limits, first.NextCursor, PageDirection.Next);
+            var back = await ListWithAsync(limits, second.PreviousCursor, PageDirection.Previous);
 
             var expected = matches.Skip(3).OrderBy(o => o.NameNormalized, StringComparer.Ordinal).Select(o => o.Id).ToList();
             first.Rows.Select(r => r.Id).ShouldBe(expected.Take(20), $"rare limit {rareLimit}");

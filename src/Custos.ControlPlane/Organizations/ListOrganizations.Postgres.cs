@@ -29,8 +29,7 @@ public sealed partial class ListOrganizations
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            var form = searchKey.Length == 0 ? SearchForm.None
-                : await CountMatchesInScopeAsync(request, searchKey, ct) <= RareSearchMatches ? SearchForm.Rare : SearchForm.Common;
+            var form = searchKey.Length == 0 ? SearchForm.None : await ChooseSearchFormAsync(request, searchKey, ct);
             if (form == SearchForm.Rare)
             {
                 await ExecuteAsync(TrigramOnlySql, ct);
@@ -60,9 +59,10 @@ public sealed partial class ListOrganizations
         }
     }
 
-    /// How a search is answered. A term with few matches in the scope is found through the
-    /// trigram indexes and everything else is computed from those few rows; a common term is
-    /// walked in name order per partner, which stops as soon as a page (or a capped count) is full.
+    /// How a search is answered. A term with few matches in a large scope is found through the
+    /// trigram indexes and everything else is computed from those few rows; a common term, or any
+    /// term in a small scope, is walked in name order per partner, which stops as soon as a page
+    /// (or a capped count) is full.
     private enum SearchForm
     {
         None,
@@ -77,30 +77,35 @@ public sealed partial class ListOrganizations
 
     private const string PlannerDefaultsSql = "RESET enable_seqscan; RESET enable_indexscan";
 
-    /// Matches of the term in the scope, counted up to <see cref="RareSearchMatches"/> + 1 through
-    /// the trigram indexes (one bitmap scan however large the scope; the partner is checked on the
-    /// matching rows rather than intersected with the partner index, which would read the whole subtree's entries).
-    private async Task<long> CountMatchesInScopeAsync(ListOrganizationsRequest request, string searchKey, CancellationToken ct)
+    /// A scope of at most <see cref="WalkScopeLimit"/> organizations (from the maintained counters)
+    /// is always walked: that costs at most its own rows. In a larger scope the share of matching
+    /// rows in a 1% block sample of the table estimates the term's matches in the scope; at most
+    /// <see cref="RareSearchMatches"/> means rare. A wrong guess costs time, never a different answer.
+    private async Task<SearchForm> ChooseSearchFormAsync(ListOrganizationsRequest request, string searchKey, CancellationToken ct)
     {
-        await ExecuteAsync(TrigramOnlySql, ct);
-        try
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        var scope = ScopeCte(request.Scope, command);
+        command.CommandText = $"""
+            {scope}
+            SELECT (SELECT coalesce(sum(n), 0)::bigint FROM (
+                        SELECT k."Count" AS n FROM "OrganizationCounts" k WHERE k."PartnerId" IN (SELECT "Id" FROM scope)
+                        UNION ALL
+                        SELECT k."Delta" FROM "OrganizationCountDeltas" k WHERE k."PartnerId" IN (SELECT "Id" FROM scope)) c),
+                   count(*) FILTER (WHERE {SearchSql(searchKey, command, indexed: false)}),
+                   count(*)
+            FROM "Organizations" o TABLESAMPLE SYSTEM (1);
+            """;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var inScope = reader.GetInt64(0);
+        var (matches, sampled) = (reader.GetInt64(1), reader.GetInt64(2));
+        if (inScope <= WalkScopeLimit)
         {
-            await using var command = db.Database.GetDbConnection().CreateCommand();
-            var scope = ScopeCte(request.Scope, command);
-            var filter = FilterSql(request, searchKey, command, indexedSearch: true);
-            command.CommandText = $"""
-                {scope}
-                SELECT count(*) FROM (
-                    SELECT 1 FROM "Organizations" o
-                    WHERE (o."PartnerId" IN (SELECT "Id" FROM scope)) IS TRUE{filter}
-                    LIMIT {(long)RareSearchMatches + 1}) x
-                """;
-            return Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+            return SearchForm.Common;
         }
-        finally
-        {
-            await ExecuteAsync(PlannerDefaultsSql, CancellationToken.None);
-        }
+
+        var estimate = sampled == 0 ? 0 : (double)matches / sampled * inScope;
+        return estimate <= RareSearchMatches ? SearchForm.Rare : SearchForm.Common;
     }
 
     private async Task ExecuteAsync(string sql, CancellationToken ct)

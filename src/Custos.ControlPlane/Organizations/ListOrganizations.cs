@@ -110,9 +110,12 @@ public sealed partial class ListOrganizations(AppDbContext db)
 
     public const int DefaultSearchCountCap = 1000;
 
-    /// A search term with at most this many matches in the scope counts as rare (PostgreSQL form;
-    /// both forms give the same answers, tests force each).
+    /// A search term with at most this many (estimated) matches in the scope counts as rare
+    /// (PostgreSQL form; both forms give the same answers, tests force each).
     public int RareSearchMatches { get; init; } = 5000;
+
+    /// A scope of at most this many organizations is searched by walking it (PostgreSQL form).
+    public int WalkScopeLimit { get; init; } = 20_000;
 
     /// A cursor holds a normalized name (at most twice the name limit) and an ID; anything longer is not ours.
     private const int MaxCursorLength = 4096;
