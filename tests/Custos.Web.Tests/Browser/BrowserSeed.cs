@@ -62,6 +62,16 @@ public static class BrowserSeed
             await db.SaveChangesAsync();
         });
 
+    /// Connects a source of the organization (or updates it), as the data plane's report after a run would.
+    public static Task SourceAsync(CustosApp app, Organization org, SourceKind kind, string label, BackupStatus status, string? error = null) =>
+        app.InScopeAsync(async sp =>
+        {
+            var lastRun = sp.GetRequiredService<TimeProvider>().GetUtcNow().AddHours(-1);
+            var state = new SourceState(3, status, lastRun, error);
+            Must(await sp.GetRequiredService<RecordSourceState>().HandleAsync(
+                new RecordSourceStateRequest(Scope.Everything, Seeder, org.Id, kind, label, state), CancellationToken.None));
+        });
+
     public static Task<AppUser> UserAsync(CustosApp app, string email, string displayName, Guid partnerId, PartnerRole role, string password) =>
         app.InScopeAsync(async sp =>
         {
