@@ -278,7 +278,7 @@ public sealed class OrganizationDetailsPageTests(SqlitePortalWorldFixture fixtur
         (await ReloadAsync(org)).PlanType.ShouldBe(PlanType.Archiver);
 
         var preview = await session.GetHtmlAsync(ConfirmPath(org, "plan") + "&plan=" + World.Backup.Id);
-        Html.Text(preview).ShouldContain("A Archiver organization cannot move to a Backup plan");
+        Html.Text(preview).ShouldContain("An Archiver organization cannot move to a Backup plan");
         preview.ShouldNotContain("Yes, continue");
 
         using var downgrade = await PostAsync(session, org, ConfirmPath(org, "plan") + "&plan=" + World.Backup.Id, "subscription-plan",
@@ -287,6 +287,17 @@ public sealed class OrganizationDetailsPageTests(SqlitePortalWorldFixture fixtur
         downgrade.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
         Html.Text(await downgrade.Content.ReadAsStringAsync()).ShouldContain("cannot move to a Backup plan: only a plan of the same type");
         (await ReloadAsync(org)).PlanType.ShouldBe(PlanType.Archiver);
+
+        // A plan id the partner is not offered (another partner's, or none at all), posted by hand.
+        var before = await ReloadAsync(org);
+        var foreignPlan = Guid.NewGuid().ToString();
+        using var forged = await PostAsync(session, org, ConfirmPath(org, "plan") + "&plan=" + foreignPlan, "subscription-plan",
+            new() { ["PlanId"] = foreignPlan });
+
+        ((int)forged.StatusCode).ShouldBeInRange(400, 499);
+        Html.Text(await forged.Content.ReadAsStringAsync()).ShouldContain("This plan is not offered to the organization's partner.");
+        var after = await ReloadAsync(org);
+        (after.PlanId, after.Version).ShouldBe((before.PlanId, before.Version));
     }
 
     [Fact]

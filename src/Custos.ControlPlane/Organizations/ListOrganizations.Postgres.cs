@@ -78,34 +78,49 @@ public sealed partial class ListOrganizations
     private const string PlannerDefaultsSql = "RESET enable_seqscan; RESET enable_indexscan";
 
     /// A scope of at most <see cref="WalkScopeLimit"/> organizations (from the maintained counters)
-    /// is always walked: that costs at most its own rows. In a larger scope the share of matching
-    /// rows in a 1% block sample of the table estimates the term's matches in the scope; at most
-    /// <see cref="RareSearchMatches"/> means rare. A wrong guess costs time, never a different answer.
+    /// is always walked: that costs at most its own rows. An Organization ID prefix is rare by
+    /// construction. Otherwise the share of matching rows in a small block sample of the table
+    /// estimates the term's matches in the scope; at most <see cref="RareSearchMatches"/> means rare.
+    /// A wrong guess costs time, never a different answer.
     private async Task<SearchForm> ChooseSearchFormAsync(ListOrganizationsRequest request, string searchKey, CancellationToken ct)
     {
-        await using var command = db.Database.GetDbConnection().CreateCommand();
-        var scope = ScopeCte(request.Scope, command);
-        command.CommandText = $"""
-            {scope}
-            SELECT (SELECT coalesce(sum(n), 0)::bigint FROM (
-                        SELECT k."Count" AS n FROM "OrganizationCounts" k WHERE k."PartnerId" IN (SELECT "Id" FROM scope)
-                        UNION ALL
-                        SELECT k."Delta" FROM "OrganizationCountDeltas" k WHERE k."PartnerId" IN (SELECT "Id" FROM scope)) c),
-                   count(*) FILTER (WHERE {SearchSql(searchKey, command, indexed: false)}),
-                   count(*)
-            FROM "Organizations" o TABLESAMPLE SYSTEM (1);
-            """;
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        var inScope = reader.GetInt64(0);
-        var (matches, sampled) = (reader.GetInt64(1), reader.GetInt64(2));
+        long inScope;
+        await using (var command = db.Database.GetDbConnection().CreateCommand())
+        {
+            var scope = ScopeCte(request.Scope, command);
+            command.CommandText = $"""
+                {scope}
+                SELECT coalesce(sum(n), 0)::bigint FROM (
+                    SELECT k."Count" AS n FROM "OrganizationCounts" k WHERE k."PartnerId" IN (SELECT "Id" FROM scope)
+                    UNION ALL
+                    SELECT k."Delta" FROM "OrganizationCountDeltas" k WHERE k."PartnerId" IN (SELECT "Id" FROM scope)) c;
+                """;
+            inScope = Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+        }
+
         if (inScope <= WalkScopeLimit)
         {
             return SearchForm.Common;
         }
 
-        var estimate = sampled == 0 ? 0 : (double)matches / sampled * inScope;
-        return estimate <= RareSearchMatches ? SearchForm.Rare : SearchForm.Common;
+        var id = searchKey.ToUpperInvariant();
+        if (id.StartsWith(PublicIds.OrganizationPrefix, StringComparison.Ordinal) && id.Length >= PublicIds.OrganizationPrefix.Length + 2)
+        {
+            return SearchForm.Rare;
+        }
+
+        await using (var command = db.Database.GetDbConnection().CreateCommand())
+        {
+            command.CommandText = $"""
+                SELECT count(*) FILTER (WHERE {SearchSql(searchKey, command, indexed: false)}), count(*)
+                FROM "Organizations" o TABLESAMPLE SYSTEM (0.25);
+                """;
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            var (matches, sampled) = (reader.GetInt64(0), reader.GetInt64(1));
+            var estimate = sampled == 0 ? 0 : (double)matches / sampled * inScope;
+            return estimate <= RareSearchMatches ? SearchForm.Rare : SearchForm.Common;
+        }
     }
 
     private async Task ExecuteAsync(string sql, CancellationToken ct)

@@ -75,7 +75,7 @@ public sealed record StatusCounts(int Active, int Suspended, int Unsubscribed, i
 public sealed record OrganizationList(
     IReadOnlyList<OrganizationRow> Rows, StatusCounts Counts, string? PreviousCursor, string? NextCursor, int? CountCap = null)
 {
-    /// A tab's count as the page shows it: "1,000+" above the cap.
+    /// A tab's count as the page shows it: "100+" above the cap.
     public string CountText(OrganizationStatus status) =>
         CountCap is { } cap && Counts.Of(status) > cap
             ? cap.ToString("N0", CultureInfo.InvariantCulture) + "+"
@@ -108,7 +108,7 @@ public sealed partial class ListOrganizations(AppDbContext db)
     /// count of a common term would read the whole scope on every keystroke.
     public int SearchCountCap { get; init; } = DefaultSearchCountCap;
 
-    public const int DefaultSearchCountCap = 1000;
+    public const int DefaultSearchCountCap = 100;
 
     /// A search term with at most this many (estimated) matches in the scope counts as rare
     /// (PostgreSQL form; both forms give the same answers, tests force each).

@@ -14,7 +14,7 @@ public sealed record PurgeDatePassed(DateTimeOffset PurgeDueAt)
     : Error("purge_date_passed", $"The purge date ({PurgeDueAt:yyyy-MM-dd HH:mm} UTC) has passed; the organization can no longer be reactivated.");
 
 public sealed record PlanChangeRefused(PlanType From, PlanType To)
-    : Error("plan_change_refused", $"A {From} organization cannot move to a {To} plan: only a plan of the same type, or an upgrade from Backup to Archiver, is allowed.");
+    : Error("plan_change_refused", $"{(From == PlanType.Archiver ? "An" : "A")} {From} organization cannot move to a {To} plan: only a plan of the same type, or an upgrade from Backup to Archiver, is allowed.");
 
 public sealed record SamePlan()
     : Error("same_plan", "The organization is already on this plan.");
