@@ -63,12 +63,15 @@ public sealed class PortalBrowser(IBrowserContext context, IPage page) : IAsyncD
                 && expected.All(e => query.TryGetValue(e.Key, out var v) && v == e.Value);
         });
 
-    /// Clicks a link and waits until the page it leads to (a new address) has loaded.
+    /// Clicks a link and waits until the browser has committed to the page it leads to (a new
+    /// address). Callers then assert on that page with auto-waiting locators. Waiting here for a
+    /// load state as well now and then ran into its timeout although the page had loaded
+    /// (Playwright logged "load" and "networkidle" for it).
     public async Task FollowAsync(ILocator link)
     {
         var before = Page.Url;
         await link.ClickAsync();
-        await Page.WaitForURLAsync(url => url != before, new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+        await Page.WaitForURLAsync(url => url != before, new() { WaitUntil = WaitUntilState.Commit });
     }
 
     public Task ExpectHeadingAsync(string name) =>
