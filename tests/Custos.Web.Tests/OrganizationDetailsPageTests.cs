@@ -15,7 +15,7 @@ namespace Custos.Web.Tests;
 /// The organization details page (/organizations/{id}/{tab}) over plain HTTP: its tabs, the General
 /// tab's edit with its confirmation, and the Subscriptions tab's actions, each behind a confirmation
 /// step, with the rules, security and bad input a browser without script can send.
-public sealed class OrganizationDetailsPageTests(SqlitePortalWorldFixture fixture) : IClassFixture<SqlitePortalWorldFixture>, IAsyncLifetime
+public abstract class OrganizationDetailsPageTests(PortalWorldFixture fixture) : IAsyncLifetime
 {
     private const string ChangedMeanwhile = "This organization was changed meanwhile; here is its current state";
 
@@ -494,3 +494,9 @@ public sealed class OrganizationDetailsPageTests(SqlitePortalWorldFixture fixtur
 
     private static string Unique() => Guid.NewGuid().ToString("N")[..10];
 }
+
+public sealed class SqliteOrganizationDetailsPageTests(SqlitePortalWorldFixture fixture)
+    : OrganizationDetailsPageTests(fixture), IClassFixture<SqlitePortalWorldFixture>;
+
+public sealed class PostgresOrganizationDetailsPageTests(PostgresPortalWorldFixture fixture)
+    : OrganizationDetailsPageTests(fixture), IClassFixture<PostgresPortalWorldFixture>;
