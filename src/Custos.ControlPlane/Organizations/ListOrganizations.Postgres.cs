@@ -90,10 +90,7 @@ public sealed partial class ListOrganizations
             var scope = ScopeCte(request.Scope, command);
             command.CommandText = $"""
                 {scope}
-                SELECT coalesce(sum(n), 0)::bigint FROM (
-                    SELECT k."Count" AS n FROM "OrganizationCounts" k WHERE k."PartnerId" IN (SELECT "Id" FROM scope)
-                    UNION ALL
-                    SELECT k."Delta" FROM "OrganizationCountDeltas" k WHERE k."PartnerId" IN (SELECT "Id" FROM scope)) c;
+                SELECT coalesce(sum(n), 0)::bigint FROM ({CounterRowsSql(keys: "")}) c;
                 """;
             inScope = Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
         }
@@ -303,15 +300,19 @@ public sealed partial class ListOrganizations
 
         return $"""
             {scope}
-            SELECT "Status", sum(n)::bigint FROM (
-                SELECT k."Status", k."Count" AS n FROM "OrganizationCounts" k
-                WHERE k."PartnerId" IN (SELECT "Id" FROM scope){keys}
-                UNION ALL
-                SELECT k."Status", k."Delta" FROM "OrganizationCountDeltas" k
-                WHERE k."PartnerId" IN (SELECT "Id" FROM scope){keys}
-            ) x GROUP BY "Status";
+            SELECT "Status", sum(n)::bigint FROM ({CounterRowsSql(keys.ToString())}) x GROUP BY "Status";
             """;
     }
+
+    /// (Status, n) rows whose sum per status is the scope's count: the counters plus the deltas
+    /// not yet rolled up, limited by <paramref name="keys"/> (conditions on "k").
+    private static string CounterRowsSql(string keys) => $"""
+        SELECT k."Status", k."Count" AS n FROM "OrganizationCounts" k
+        WHERE k."PartnerId" IN (SELECT "Id" FROM scope){keys}
+        UNION ALL
+        SELECT k."Status", k."Delta" FROM "OrganizationCountDeltas" k
+        WHERE k."PartnerId" IN (SELECT "Id" FROM scope){keys}
+        """;
 
     /// Counts per status of a common search term, each counted up to the cap: a walk per partner
     /// in index order that stops once the cap is reached.
