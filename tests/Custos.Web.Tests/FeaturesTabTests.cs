@@ -1,16 +1,15 @@
 using System.Net;
 using Custos.ControlPlane.Entitlements;
-using Custos.ControlPlane.Organizations;
 using Custos.ControlPlane.Partners;
 using Custos.Data;
 using Custos.Domain.Audit;
 using Custos.Domain.Organizations;
-using Custos.Domain.Partners;
-using Custos.Domain.Plans;
 using Custos.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+
+using World = Custos.Web.Tests.Infrastructure.TabWorld;
 
 namespace Custos.Web.Tests;
 
@@ -23,7 +22,6 @@ public abstract class FeaturesTabTests<TFixture>(TFixture fixture) : IClassFixtu
 
     private CustosApp App => fixture.App;
 
-    private sealed record World(Partner Partner, string Owner, string ReadOnly, Guid Backup, Guid Archiver);
 
     [Fact]
     public async Task Tab_ShowsLockedGatedFeaturesArchiverOnlyAndTheAdGroupReason()
@@ -331,42 +329,7 @@ public abstract class FeaturesTabTests<TFixture>(TFixture fixture) : IClassFixtu
     private Task<int> AuditCountAsync(Guid organizationId, AuditEventType type) =>
         App.InDatabaseAsync(db => db.AuditEntries.CountAsync(a => a.OrganizationId == organizationId && a.EventType == type));
 
-    /// A root partner with an owner and a read-only user, a Backup and an Archiver organization.
-    private Task<World> WorldAsync() =>
-        App.InScopeAsync(async sp =>
-        {
-            var db = sp.GetRequiredService<AppDbContext>();
-            var now = sp.GetRequiredService<TimeProvider>().GetUtcNow();
-            var unique = Unique();
-            var partner = Partner.Create($"Features Partner {unique}", "DE", null, isDistributor: false, now).Value!;
-            var backup = Plan.Create($"Backup {unique}", PlanType.Backup, 3m, "EUR", 100, now).Value!;
-            var archiver = Plan.Create($"Archiver {unique}", PlanType.Archiver, 5m, "EUR", 100, now).Value!;
-            db.Partners.Add(partner);
-            db.Plans.AddRange(backup, archiver);
-            await db.SaveChangesAsync();
-
-            var users = sp.GetRequiredService<UserManager<AppUser>>();
-            async Task<string> UserAsync(PartnerRole role)
-            {
-                var email = $"{role.ToString().ToLowerInvariant()}.{unique}@example.test";
-                var user = new AppUser { UserName = email, Email = email, DisplayName = $"{role} {unique}", PartnerId = partner.Id, Role = role };
-                (await users.CreateAsync(user, Password)).Succeeded.ShouldBeTrue();
-                return email;
-            }
-
-            async Task<Guid> OrgAsync(Plan plan, string name)
-            {
-                var created = await sp.GetRequiredService<CreateOrganization>().HandleAsync(
-                    new CreateOrganizationRequest(Scope.Everything, new Actor("tests", "Web tests"), partner.Id, plan.Id, new NewOrganization(
-                        new PersonalInfo("Ada", "Lovelace", $"ada.{name}.{unique}@example.test", "DE", $"{name} {unique}"), AutoLicense: false, Seats: 5)),
-                    CancellationToken.None);
-                created.Error.ShouldBeNull();
-                return created.Value!.Id;
-            }
-
-            return new World(partner, await UserAsync(PartnerRole.Owner), await UserAsync(PartnerRole.ReadOnly),
-                await OrgAsync(backup, "Backup"), await OrgAsync(archiver, "Archiver"));
-        });
+    private Task<World> WorldAsync() => TabWorld.CreateAsync(App, "Features Partner", Password);
 
     private Task<string> OperatorAsync() =>
         App.InScopeAsync(async sp =>

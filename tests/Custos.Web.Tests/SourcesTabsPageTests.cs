@@ -4,12 +4,11 @@ using Custos.ControlPlane.Organizations;
 using Custos.Data;
 using Custos.Domain.Audit;
 using Custos.Domain.Organizations;
-using Custos.Domain.Partners;
-using Custos.Domain.Plans;
 using Custos.Web.Tests.Infrastructure;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+
+using World = Custos.Web.Tests.Infrastructure.TabWorld;
 
 namespace Custos.Web.Tests;
 
@@ -22,7 +21,6 @@ public abstract partial class SourcesTabsPageTests<TFixture>(TFixture fixture) :
 
     private CustosApp App => fixture.App;
 
-    private sealed record World(Partner Partner, string Owner, string ReadOnly, Guid Backup, Guid Archiver);
 
     [Fact]
     public async Task Tabs_ForOwner_RenderSourcesAccountsAndJournalAddress()
@@ -198,43 +196,7 @@ public abstract partial class SourcesTabsPageTests<TFixture>(TFixture fixture) :
 
     private static string Unique() => Guid.NewGuid().ToString("N")[..10];
 
-    /// A partner with an owner and a Read-only user, a Backup and an Archiver organization.
-    private Task<World> WorldAsync() =>
-        App.InScopeAsync(async sp =>
-        {
-            var db = sp.GetRequiredService<AppDbContext>();
-            var now = sp.GetRequiredService<TimeProvider>().GetUtcNow();
-            var unique = Unique();
-            var partner = Partner.Create($"Tabs Partner {unique}", "DE", null, isDistributor: false, now).Value!;
-            var backup = Plan.Create($"Backup {unique}", PlanType.Backup, 3m, "EUR", 100, now).Value!;
-            var archiver = Plan.Create($"Archiver {unique}", PlanType.Archiver, 6m, "EUR", 100, now).Value!;
-            db.Partners.Add(partner);
-            db.Plans.AddRange(backup, archiver);
-            await db.SaveChangesAsync();
-
-            var users = sp.GetRequiredService<UserManager<AppUser>>();
-            async Task<string> UserAsync(PartnerRole role)
-            {
-                var email = $"{role.ToString().ToLowerInvariant()}.{unique}@example.test";
-                var user = new AppUser { UserName = email, Email = email, DisplayName = $"{role} {unique}", PartnerId = partner.Id, Role = role };
-                (await users.CreateAsync(user, Password)).Succeeded.ShouldBeTrue();
-                return email;
-            }
-
-            async Task<Guid> OrganizationAsync(Plan plan, string name)
-            {
-                var created = await sp.GetRequiredService<CreateOrganization>().HandleAsync(
-                    new CreateOrganizationRequest(Scope.Everything, new Actor("tests", "Web tests"), partner.Id, plan.Id, new NewOrganization(
-                        new PersonalInfo("Ada", "Lovelace", $"{name.ToLowerInvariant()}.{unique}@example.test", "DE", $"{name} {unique}"), AutoLicense: false, Seats: 5)),
-                    CancellationToken.None);
-                created.Error.ShouldBeNull();
-                return created.Value!.Id;
-            }
-
-            return new World(
-                partner, await UserAsync(PartnerRole.Owner), await UserAsync(PartnerRole.ReadOnly),
-                await OrganizationAsync(backup, "Backup"), await OrganizationAsync(archiver, "Archiver"));
-        });
+    private Task<World> WorldAsync() => TabWorld.CreateAsync(App, "Tabs Partner", Password);
 
     private Task RecordAsync(Guid organizationId, SourceKind kind, string label, SourceState state) =>
         App.InScopeAsync(async sp =>
