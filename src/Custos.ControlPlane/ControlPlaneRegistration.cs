@@ -1,4 +1,5 @@
 using Custos.ControlPlane.Entitlements;
+using Custos.ControlPlane.Mail;
 using Custos.ControlPlane.Organizations;
 using Custos.ControlPlane.Partners;
 using Custos.Domain.Organizations;
@@ -11,6 +12,9 @@ public static class ControlPlaneRegistration
 {
     public static IServiceCollection AddControlPlane(this IServiceCollection services)
     {
+        // Mail is queued in the caller's unit of work; the host provides IMailAddresses.
+        services.AddScoped<Outbox>();
+
         services.AddScoped<OrganizationCommands>();
         services.AddScoped<CreateOrganization>();
         services.AddScoped<UpdatePersonalInfo>();

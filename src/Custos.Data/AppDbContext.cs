@@ -1,4 +1,5 @@
 using Custos.Domain.Audit;
+using Custos.Domain.Mail;
 using Custos.Domain.Organizations;
 using Custos.Domain.Partners;
 using Custos.Domain.Plans;
@@ -47,6 +48,10 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<LoginAccount> LoginAccounts => Set<LoginAccount>();
     public DbSet<FeatureEntitlement> FeatureEntitlements => Set<FeatureEntitlement>();
+
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+
+    public DbSet<AccessLink> AccessLinks => Set<AccessLink>();
 
     /// Both engines quote identifiers the SQL-standard way, so one filter text serves both.
     private static string Quote(string identifier) => $"\"{identifier}\"";
@@ -211,6 +216,38 @@ public abstract class AppDbContext(DbContextOptions options)
             // The API will find an account by its token's hash.
             e.HasIndex(a => a.ApiTokenHash).IsUnique().HasFilter($"{Quote(nameof(LoginAccount.ApiTokenHash))} IS NOT NULL");
             e.HasOne<Organization>().WithMany().HasForeignKey(a => a.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<OutboxMessage>(e =>
+        {
+            e.ToTable("OutboxMessages");
+            e.HasKey(m => m.Id);
+            e.Property(m => m.Kind).HasMaxLength(OutboxMessage.MaxKindLength);
+            e.Property(m => m.MessageId).HasMaxLength(OutboxMessage.MaxMessageIdLength);
+            e.HasIndex(m => m.MessageId).IsUnique();
+            e.Property(m => m.FromName).HasMaxLength(OutboxMessage.MaxNameLength);
+            e.Property(m => m.ToAddress).HasMaxLength(OutboxMessage.MaxAddressLength);
+            e.Property(m => m.ToName).HasMaxLength(OutboxMessage.MaxNameLength);
+            e.Property(m => m.Subject).HasMaxLength(OutboxMessage.MaxSubjectLength);
+            e.Property(m => m.LastError).HasMaxLength(OutboxMessage.MaxErrorLength);
+            e.Property(m => m.Version).IsConcurrencyToken();
+            e.Ignore(m => m.IsPending);
+            e.Ignore(m => m.Content);
+
+            // The delivery job reads the pending messages that are due.
+            e.HasIndex(m => m.NextAttemptAt).HasFilter($"{Quote(nameof(OutboxMessage.SentAt))} IS NULL AND {Quote(nameof(OutboxMessage.FailedAt))} IS NULL");
+            e.HasIndex(m => new { m.PartnerId, m.CreatedAt });
+        });
+
+        builder.Entity<AccessLink>(e =>
+        {
+            e.ToTable("AccessLinks");
+            e.HasKey(l => l.Id);
+            e.Property(l => l.Purpose).HasConversion<string>().HasMaxLength(24);
+            e.Property(l => l.TokenHash).HasMaxLength(AccessLink.HashLength);
+            e.HasIndex(l => l.TokenHash).IsUnique();
+            e.HasIndex(l => new { l.LoginAccountId, l.CreatedAt });
+            e.HasOne<LoginAccount>().WithMany().HasForeignKey(l => l.LoginAccountId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<FeatureEntitlement>(e =>

@@ -1,8 +1,8 @@
+using Custos.Domain.Mail;
 using System.Globalization;
 using System.Net;
 using Custos.Data;
 using Custos.Web.Hosting;
-using Custos.Web.Hosting.Mail;
 
 namespace Custos.Web.Components.Account;
 

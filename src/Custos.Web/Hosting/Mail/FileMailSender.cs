@@ -1,3 +1,4 @@
+using Custos.Domain.Mail;
 using MimeKit;
 using MimeKit.Utils;
 

@@ -1,3 +1,4 @@
+using Custos.ControlPlane.Mail;
 using MimeKit;
 
 namespace Custos.Web.Hosting.Mail;
@@ -21,5 +22,6 @@ public static class MailRegistration
 
         services.AddSingleton(new MailFolder(Path.Combine(dataPath, "mail")));
         services.AddSingleton<IMailSender, FileMailSender>();
+        services.AddSingleton<IMailAddresses, MailAddresses>();
     }
 }

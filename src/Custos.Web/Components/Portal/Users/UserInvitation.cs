@@ -1,9 +1,9 @@
+using Custos.Domain.Mail;
 using System.Globalization;
 using System.Net;
 using System.Text;
 using Custos.Web.Components.Account;
 using Custos.Web.Hosting;
-using Custos.Web.Hosting.Mail;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Custos.Web.Components.Portal.Users;
