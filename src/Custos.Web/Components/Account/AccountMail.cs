@@ -1,7 +1,7 @@
-using Custos.Domain.Mail;
 using System.Globalization;
 using System.Net;
 using Custos.Data;
+using Custos.Domain.Mail;
 using Custos.Web.Hosting;
 
 namespace Custos.Web.Components.Account;

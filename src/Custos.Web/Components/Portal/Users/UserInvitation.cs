@@ -1,7 +1,7 @@
-using Custos.Domain.Mail;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Custos.Domain.Mail;
 using Custos.Web.Components.Account;
 using Custos.Web.Hosting;
 using Microsoft.AspNetCore.WebUtilities;
