@@ -6,11 +6,14 @@
 # Optional environment:
 #   CUSTOS_TEST_FILTER=expr  passed to `dotnet test --filter` (e.g. "FullyQualifiedName~Retention")
 #   CUSTOS_FORMAT_CHECK=1    also run `dotnet format --verify-no-changes` (slow, so off by default)
-#   CUSTOS_TEST_PG_ONLY=1    only install/start PostgreSQL, print `select version()`, stop (debugging)
+#   CUSTOS_TEST_PG_ONLY=1    only install/start PostgreSQL and Dovecot, print `select version()`, stop (debugging)
 #   CUSTOS_PG_BIN=dir        PostgreSQL server binaries (default: Debian's PostgreSQL 15)
 #
 # Tests get the server from CUSTOS_TEST_POSTGRES (a Npgsql connection string without a database;
-# each test creates its own database). Meant to run as root (CI); apt installs need root.
+# each test creates its own database), and a throwaway Dovecot IMAP server from CUSTOS_TEST_IMAP
+# ("Host=127.0.0.1;Port=N") with its password file in CUSTOS_TEST_IMAP_USERS: a test adds
+# "user:{PLAIN}password" lines (Dovecot rereads the file when it changes) and fills the mailbox
+# over IMAP. Meant to run as root (CI); apt installs need root.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
@@ -36,6 +39,8 @@ if [[ ${CI:-} == true ]]; then
 fi
 
 PG_DIR=""           # temp dir of the throwaway cluster; removed by cleanup
+IMAP_DIR=""         # temp dir of the throwaway Dovecot (config, state, maildirs); removed by cleanup
+IMAP_FIRST_PORT=51143
 OWN_POLICY_RC=""    # set when we created /usr/sbin/policy-rc.d ourselves; removed by cleanup
 
 say() { printf '==> %s\n' "$*"; }
@@ -58,6 +63,11 @@ cleanup() {
         || kill -KILL "$(head -n1 "$PG_DIR/data/postmaster.pid")" >/dev/null 2>&1
     fi
     rm -rf "$PG_DIR"
+  fi
+  if [[ -n $IMAP_DIR && -d $IMAP_DIR ]]; then
+    [[ -f $IMAP_DIR/run/master.pid ]] && kill -TERM "$(head -n1 "$IMAP_DIR/run/master.pid")" >/dev/null 2>&1
+    sleep 0.2
+    rm -rf "$IMAP_DIR"
   fi
   [[ -n $OWN_POLICY_RC ]] && rm -f /usr/sbin/policy-rc.d
   # CI: also stop the C# compiler server (VBCSCompiler idles ~10 min) so nothing outlives the job.
@@ -188,6 +198,87 @@ start_postgres() {
   die "PostgreSQL: no free port found from $PG_FIRST_PORT"
 }
 
+# ---------------------------------------------------------------------------------------------
+# Dovecot: a whole IMAP server in a temp dir, plain IMAP on 127.0.0.1, users from a password file
+# the tests write, maildirs under the dir. Its processes run as nobody; the dir stays root's.
+start_dovecot() {
+  local start=$SECONDS port d user group
+  for d in /tmp/custos-imap.*; do
+    [[ -d $d && -n $(find "$d" -maxdepth 0 -mmin +60 2>/dev/null) ]] || continue
+    [[ -f $d/run/master.pid ]] && kill -0 "$(head -n1 "$d/run/master.pid")" 2>/dev/null && continue
+    rm -rf "$d"
+  done
+  IMAP_DIR=$(mktemp -d /tmp/custos-imap.XXXXXX)
+  chmod 755 "$IMAP_DIR"
+  mkdir -p "$IMAP_DIR/run" "$IMAP_DIR/state" "$IMAP_DIR/mail"
+  user=nobody
+  group=$(id -gn nobody 2>/dev/null || echo nogroup)
+  if [[ $EUID -ne 0 ]]; then user=$(id -un); group=$(id -gn); fi
+  chown "$user:$group" "$IMAP_DIR/mail"
+  : >"$IMAP_DIR/users"
+  chmod 644 "$IMAP_DIR/users"
+  port=$IMAP_FIRST_PORT
+  while port_in_use "$port"; do port=$((port + 1)); done
+  cat >"$IMAP_DIR/dovecot.conf" <<CONF
+protocols = imap
+listen = 127.0.0.1
+base_dir = $IMAP_DIR/run
+state_dir = $IMAP_DIR/state
+log_path = $IMAP_DIR/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_login_user = $user
+default_internal_user = $user
+default_internal_group = $group
+mail_location = maildir:~/Maildir
+mail_uid = $user
+mail_gid = $group
+first_valid_uid = 0
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $port
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+}
+service stats {
+  unix_listener stats-reader {
+    mode = 0666
+  }
+  unix_listener stats-writer {
+    mode = 0666
+  }
+}
+passdb {
+  driver = passwd-file
+  args = $IMAP_DIR/users
+}
+userdb {
+  driver = static
+  args = uid=$user gid=$group home=$IMAP_DIR/mail/%u
+}
+protocol imap {
+  mail_max_userip_connections = 50
+}
+CONF
+  if ! /usr/sbin/dovecot -c "$IMAP_DIR/dovecot.conf" >"$IMAP_DIR/start.log" 2>&1; then
+    cat "$IMAP_DIR/start.log" "$IMAP_DIR/dovecot.log" >&2 2>/dev/null || true
+    die "Dovecot did not start (see above)"
+  fi
+  for _ in $(seq 1 50); do port_in_use "$port" && break; sleep 0.1; done
+  port_in_use "$port" || { cat "$IMAP_DIR/dovecot.log" >&2 2>/dev/null; die "Dovecot is not listening on 127.0.0.1:$port"; }
+  export CUSTOS_TEST_IMAP="Host=127.0.0.1;Port=$port"
+  export CUSTOS_TEST_IMAP_USERS="$IMAP_DIR/users"
+  say "Dovecot $(/usr/sbin/dovecot --version | awk '{print $1}') on 127.0.0.1:$port ($IMAP_DIR), started in $((SECONDS - start)) s"
+}
+
 # trx: <Counters total=".." executed=".." passed=".." failed=".." error=".." timeout=".." .../>
 trx_counter() {
   local v
@@ -205,10 +296,12 @@ mkdir -p "$RUN_DIR"
 install_missing
 
 start_postgres
+start_dovecot
 
 if [[ ${CUSTOS_TEST_PG_ONLY:-} == 1 ]]; then
   psql "host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres" -X -A -t -c 'select version()'
   say "CUSTOS_TEST_POSTGRES=$CUSTOS_TEST_POSTGRES"
+  say "CUSTOS_TEST_IMAP=$CUSTOS_TEST_IMAP"
   exit 0
 fi
 
