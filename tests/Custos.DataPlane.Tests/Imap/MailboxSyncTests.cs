@@ -1,3 +1,4 @@
+using Custos.Domain.Backup;
 using System.Net;
 using System.Net.Sockets;
 using Custos.DataPlane.Connectors.Imap;

@@ -1,5 +1,5 @@
+using Custos.Domain.Backup;
 using System.Text;
-using Custos.DataPlane.Connectors.Imap;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Security;

@@ -1,3 +1,4 @@
+using Custos.Domain.Backup;
 using MailKit;
 using MailKit.Net.Imap;
 
@@ -25,7 +26,7 @@ public sealed class ImapConnector(ImapOptions options, ImapHostGate gate)
         limit.CancelAfter(options.ConnectTimeout);
         try
         {
-            await client.ConnectAsync(endpoint.Host.Trim(), endpoint.Port, endpoint.SocketOptions, limit.Token);
+            await client.ConnectAsync(endpoint.Host.Trim(), endpoint.Port, endpoint.SocketOptions(), limit.Token);
             connected = true;
 
             // Only the password is configured; never offer an OAuth token the server might ask for.

@@ -1,3 +1,4 @@
+using Custos.Domain.Backup;
 using System.Net.Sockets;
 using MailKit;
 using MailKit.Net.Imap;

@@ -1,3 +1,4 @@
+using Custos.Domain.Backup;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;

@@ -1,7 +1,4 @@
-using Custos.Domain;
-using MailKit.Security;
-
-namespace Custos.DataPlane.Connectors.Imap;
+namespace Custos.Domain.Backup;
 
 /// How the connection to an IMAP server is protected.
 public enum ImapSecurity
@@ -24,17 +21,13 @@ public sealed record ImapEndpoint(string Host, int Port, ImapSecurity Security, 
     public const int MaxUserNameLength = 320;
     public const int MaxPasswordLength = 1024;
 
-    /// "user@host:port", for messages and logs.
+    /// The mailbox's address: the user name when it is one, else user@host.
+    public string MailboxAddress => UserName.Contains('@') ? UserName.Trim() : $"{UserName.Trim()}@{Host.Trim()}";
+
+    /// "user on host:port", for messages and logs.
     public string Display => $"{UserName} on {Host}:{Port}";
 
     public override string ToString() => $"{Display} ({Security})";
-
-    internal SecureSocketOptions SocketOptions => Security switch
-    {
-        ImapSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
-        ImapSecurity.StartTls => SecureSocketOptions.StartTls,
-        _ => SecureSocketOptions.None,
-    };
 
     /// The field rules of the connection form; every message names its field.
     public IReadOnlyList<FieldError> Validate()

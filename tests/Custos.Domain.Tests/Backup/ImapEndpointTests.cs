@@ -1,6 +1,6 @@
-using Custos.DataPlane.Connectors.Imap;
+using Custos.Domain.Backup;
 
-namespace Custos.DataPlane.Tests.Imap;
+namespace Custos.Domain.Tests.Backup;
 
 public sealed class ImapEndpointTests
 {
