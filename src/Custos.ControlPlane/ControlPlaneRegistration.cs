@@ -1,3 +1,4 @@
+using Custos.ControlPlane.Backup;
 using Custos.ControlPlane.Entitlements;
 using Custos.ControlPlane.Mail;
 using Custos.ControlPlane.Organizations;
@@ -45,6 +46,9 @@ public static class ControlPlaneRegistration
         services.AddScoped<RegenerateApiToken>();
         services.AddScoped<GetJournal>();
         services.AddScoped<RegenerateJournalAddress>();
+
+        // IMAP mailboxes; the host registers IImapProbe (the data plane) and ISecretProtector.
+        services.AddScoped<ConnectImapMailbox>();
 
         // A partner's own users and groups. CreatePartnerUser needs Identity's UserManager, which the host registers.
         services.AddScoped<ListPartnerUsers>();

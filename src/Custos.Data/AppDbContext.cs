@@ -1,4 +1,5 @@
 using Custos.Domain.Audit;
+using Custos.Domain.Backup;
 using Custos.Domain.Mail;
 using Custos.Domain.Organizations;
 using Custos.Domain.Partners;
@@ -52,6 +53,8 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
 
     public DbSet<AccessLink> AccessLinks => Set<AccessLink>();
+
+    public DbSet<ImapMailbox> ImapMailboxes => Set<ImapMailbox>();
 
     /// Both engines quote identifiers the SQL-standard way, so one filter text serves both.
     private static string Quote(string identifier) => $"\"{identifier}\"";
@@ -237,6 +240,22 @@ public abstract class AppDbContext(DbContextOptions options)
             // The delivery job reads the pending messages that are due.
             e.HasIndex(m => m.NextAttemptAt).HasFilter($"{Quote(nameof(OutboxMessage.SentAt))} IS NULL AND {Quote(nameof(OutboxMessage.FailedAt))} IS NULL");
             e.HasIndex(m => new { m.PartnerId, m.CreatedAt });
+        });
+
+        builder.Entity<ImapMailbox>(e =>
+        {
+            e.ToTable("ImapMailboxes");
+            e.HasKey(m => m.Id);
+            e.Property(m => m.Host).HasMaxLength(ImapEndpoint.MaxHostLength);
+            e.Property(m => m.Security).HasConversion<string>().HasMaxLength(16);
+            e.Property(m => m.UserName).HasMaxLength(ImapEndpoint.MaxUserNameLength);
+            e.Property(m => m.UserNameNormalized).HasMaxLength(ImapEndpoint.MaxUserNameLength);
+            e.Property(m => m.ProtectedPassword).HasMaxLength(ImapMailbox.MaxProtectedPasswordLength);
+            e.Property(m => m.Version).IsConcurrencyToken();
+            e.HasIndex(m => new { m.OrganizationId, m.Host, m.UserNameNormalized }).IsUnique();
+            e.HasOne<Organization>().WithMany().HasForeignKey(m => m.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<CredentialSource>().WithMany().HasForeignKey(m => m.CredentialSourceId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<LoginAccount>().WithMany().HasForeignKey(m => m.LoginAccountId).OnDelete(DeleteBehavior.Restrict);
         });
 
         builder.Entity<AccessLink>(e =>

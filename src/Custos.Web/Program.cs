@@ -1,7 +1,10 @@
 using Custos.ControlPlane;
 using Custos.ControlPlane.Organizations;
 using Custos.Data;
+using Custos.DataPlane;
+using Custos.DataPlane.Connectors.Imap;
 using Custos.DataPlane.Storage;
+using Custos.Domain.Backup;
 using Custos.Domain.Organizations;
 using Custos.Web.Components;
 using Custos.Web.Components.Account;
@@ -24,6 +27,8 @@ builder.Services.AddSingleton<IJournalAddressGenerator>(new RandomJournalAddress
 builder.Services.AddControlPlane();
 builder.Services.AddSingleton(new BlobRoot(Path.Combine(dataPath, "blobs")));
 builder.Services.AddSingleton<IOrganizationDataPurger, FolderDataPurger>();
+builder.Services.AddDataPlane(builder.Configuration.GetSection("Custos:Imap").Get<ImapOptions>() ?? new ImapOptions());
+builder.Services.AddSingleton<ISecretProtector, DataProtectionSecrets>();
 builder.Services.AddCustosMail(options, dataPath);
 builder.Services.AddScoped<DemoSeeder>();
 builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataPath, "keys")));

@@ -23,6 +23,8 @@ public enum AuditEventType
 
     CredentialSourceConnected = 1170,
     CredentialSourceStatusChanged = 1171,
+    ImapMailboxConnected = 1420,
+    ImapMailboxUpdated = 1421,
     ApiTokenRegenerated = 1175,
     JournalAddressAssigned = 1180,
     JournalAddressRegenerated = 1181,

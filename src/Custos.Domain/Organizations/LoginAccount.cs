@@ -51,6 +51,17 @@ public sealed class LoginAccount
         CreatedAt = now,
     };
 
+    /// The account of a backed-up mailbox (it counts as a seat in use).
+    public static LoginAccount ForMailbox(Organization organization, string email, DateTimeOffset now) => new()
+    {
+        Id = Guid.CreateVersion7(now),
+        OrganizationId = organization.Id,
+        Email = email.Trim(),
+        EmailNormalized = TextKey.Email(email),
+        IsOwner = false,
+        CreatedAt = now,
+    };
+
     /// The owner's account follows the owner's email (a new email changes how the owner signs in).
     public void FollowOwner(Organization organization)
     {

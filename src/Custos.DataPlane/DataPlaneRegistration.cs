@@ -1,0 +1,19 @@
+using Custos.DataPlane.Connectors.Imap;
+using Custos.Domain.Backup;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Custos.DataPlane;
+
+public static class DataPlaneRegistration
+{
+    /// The IMAP connector (one per-host connection cap per process) and the mailbox sync.
+    public static IServiceCollection AddDataPlane(this IServiceCollection services, ImapOptions imap)
+    {
+        services.AddSingleton(imap);
+        services.AddSingleton<ImapHostGate>();
+        services.AddSingleton<ImapConnector>();
+        services.AddSingleton<IImapProbe, ImapProbe>();
+        services.AddSingleton<MailboxSync>();
+        return services;
+    }
+}
