@@ -1,5 +1,6 @@
 using System.Net;
 using Custos.Data;
+using Custos.Web.Components.Account;
 using Custos.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -65,11 +66,11 @@ public abstract partial class AccountTests<TFixture>
         afterPassword.ShouldBe(HttpStatusCode.Redirect);
         page.ShouldContain("<label for=\"code\">Authentication code</label>");
         page.ShouldContain("<label for=\"remember-device\">Remember this device</label>");
-        page.ShouldContain("href=\"/signin/recovery?returnUrl=%2Forganizations\"");
+        page.ShouldContain("href=\"/signin/recovery?returnUrl=%2Fstart\"");
         wrong.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await TextOfAsync(wrong)).ShouldContain(WrongCodeMessage);
         right.StatusCode.ShouldBe(HttpStatusCode.Redirect);
-        LocationOf(right).ShouldBe("/organizations");
+        LocationOf(right).ShouldBe(AccountEndpoints.StartPath);
         IsSignedIn(session).ShouldBeTrue();
         (await OrganizationsStatusAsync(session)).ShouldBe(HttpStatusCode.OK);
         (await LoadUserAsync(user.Id)).AccessFailedCount.ShouldBe(0);
@@ -99,7 +100,7 @@ public abstract partial class AccountTests<TFixture>
         var otherChallenge = await PasswordStepAsync(otherDevice, user);
 
         again.StatusCode.ShouldBe(HttpStatusCode.Redirect);
-        LocationOf(again).ShouldBe("/organizations");
+        LocationOf(again).ShouldBe(AccountEndpoints.StartPath);
         IsSignedIn(device).ShouldBeTrue();
         otherChallenge.ShouldStartWith("/signin/mfa");
         IsSignedIn(otherDevice).ShouldBeFalse();
@@ -150,7 +151,7 @@ public abstract partial class AccountTests<TFixture>
         wrong.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await TextOfAsync(wrong)).ShouldContain("That recovery code is not right, or it has been used already.");
         right.StatusCode.ShouldBe(HttpStatusCode.Redirect);
-        LocationOf(right).ShouldBe("/organizations");
+        LocationOf(right).ShouldBe(AccountEndpoints.StartPath);
         IsSignedIn(first).ShouldBeTrue();
         reused.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await TextOfAsync(reused)).ShouldContain("That recovery code is not right, or it has been used already.");
@@ -209,7 +210,7 @@ public abstract partial class AccountTests<TFixture>
         (await CookieMatchesStampAsync(session, user.Id)).ShouldBeTrue();
         using var visitor = PortalSession.Anonymous(App);
         using var signIn = await PostSignInAsync(visitor, user.Email, user.Password);
-        LocationOf(signIn).ShouldBe("/organizations");
+        LocationOf(signIn).ShouldBe(AccountEndpoints.StartPath);
     }
 
     [Fact]

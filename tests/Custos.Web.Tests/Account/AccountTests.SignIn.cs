@@ -1,5 +1,9 @@
 using System.Net;
+using Custos.Data;
+using Custos.Web.Components.Account;
 using Custos.Web.Tests.Infrastructure;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Custos.Web.Tests.Account;
 
@@ -14,9 +18,39 @@ public abstract partial class AccountTests<TFixture>
         using var response = await PostSignInAsync(session, user.Email, user.Password);
 
         response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
-        LocationOf(response).ShouldBe("/organizations");
+        LocationOf(response).ShouldBe(AccountEndpoints.StartPath);
         IsSignedIn(session).ShouldBeTrue();
+        using var start = await session.GetAsync(AccountEndpoints.StartPath);
+        LocationOf(start).ShouldBe("/organizations");
         (await OrganizationsStatusAsync(session)).ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task SignIn_OfAnOperator_LeadsToTheConsole()
+    {
+        var email = $"operator.{Guid.NewGuid():N}@example.test";
+        const string password = "Operator-Pass-0123";
+        await App.InScopeAsync(async sp =>
+        {
+            var user = new AppUser { UserName = email, Email = email, DisplayName = "Operator", IsOperator = true };
+            (await sp.GetRequiredService<UserManager<AppUser>>().CreateAsync(user, password)).Succeeded.ShouldBeTrue();
+        });
+        using var session = PortalSession.Anonymous(App);
+
+        using var response = await PostSignInAsync(session, email, password);
+        using var start = await session.GetAsync(LocationOf(response));
+
+        LocationOf(start).ShouldBe("/operator/entitlements");
+    }
+
+    [Fact]
+    public async Task StartPage_WithoutSignIn_AsksToSignIn()
+    {
+        using var session = PortalSession.Anonymous(App);
+
+        using var start = await session.GetAsync(AccountEndpoints.StartPath);
+
+        LocationOf(start).ShouldStartWith("/signin");
     }
 
     [Fact]

@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Custos.Data;
+using Custos.Web.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 
@@ -15,7 +17,18 @@ public static class AccountEndpoints
             await signIn.SignOutAsync();
             return TypedResults.LocalRedirect(SafeReturnUrl(returnUrl, "/signin"));
         });
+
+        // Where sign-in leads when no page was asked for: an operator without a partner to the
+        // console, everyone else to the Organizations page.
+        app.MapGet(StartPath, (ClaimsPrincipal user) =>
+            TypedResults.LocalRedirect(user.HasClaim(CustosClaims.Operator, "true") && user.FindFirst(CustosClaims.PartnerId) is null
+                ? "/operator/entitlements"
+                : "/organizations"))
+            .RequireAuthorization();
     }
+
+    /// The landing address after sign-in.
+    public const string StartPath = "/start";
 
     /// Only local paths: never redirect to another site after sign-in or sign-out.
     public static string SafeReturnUrl(string? returnUrl, string fallback) =>
