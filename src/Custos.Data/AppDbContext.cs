@@ -1,3 +1,4 @@
+using Custos.Data.Storage;
 using Custos.Domain.Audit;
 using Custos.Domain.Organizations;
 using Custos.Domain.Partners;
@@ -47,6 +48,15 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<LoginAccount> LoginAccounts => Set<LoginAccount>();
     public DbSet<FeatureEntitlement> FeatureEntitlements => Set<FeatureEntitlement>();
+
+    // Backup storage (Custos.DataPlane/Storage): keys, the blob index, messages, purges.
+    public DbSet<OrganizationDataKey> OrganizationDataKeys => Set<OrganizationDataKey>();
+
+    public DbSet<StoredChunk> StoredChunks => Set<StoredChunk>();
+
+    public DbSet<StoredMessage> StoredMessages => Set<StoredMessage>();
+
+    public DbSet<StoragePurge> StoragePurges => Set<StoragePurge>();
 
     /// Both engines quote identifiers the SQL-standard way, so one filter text serves both.
     private static string Quote(string identifier) => $"\"{identifier}\"";
@@ -242,6 +252,8 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Ignore(s => s.Grace);
             e.HasData(new PlatformSettings());
         });
+
+        StorageModel.Configure(builder);
 
         builder.Entity<AppUser>(e =>
         {
