@@ -5,6 +5,7 @@ using Custos.DataPlane.Storage;
 using Custos.Domain.Organizations;
 using Custos.Web.Components;
 using Custos.Web.Components.Account;
+using Custos.Web.Components.Portal.Organizations;
 using Custos.Web.Hosting;
 using Custos.Web.Hosting.Mail;
 using Microsoft.AspNetCore.DataProtection;
@@ -72,6 +73,7 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapHealthChecks("/healthz", HealthReporting.Options);
 app.MapAccountEndpoints();
+app.MapPurgeCertificates();
 app.MapRazorComponents<App>();
 
 await app.RunAsync();

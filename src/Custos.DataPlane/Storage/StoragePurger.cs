@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Custos.Data;
 using Custos.Data.Storage;
+using Custos.Domain.Audit;
 using Custos.Domain.Organizations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -62,15 +63,19 @@ public sealed class StoragePurger(
 
             await blobs.DeleteOrganizationAsync(organizationId, ct);
 
-            var publicId = await db.Organizations.Where(o => o.Id == organizationId).Select(o => o.PublicId).SingleOrDefaultAsync(ct) ?? "";
+            var organization = await db.Organizations.Where(o => o.Id == organizationId)
+                .Select(o => new { o.PublicId, o.PartnerId }).SingleOrDefaultAsync(ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             await db.StoredChunks.Where(c => c.OrganizationId == organizationId).ExecuteDeleteAsync(ct);
             await db.StoredMessages.Where(m => m.OrganizationId == organizationId).ExecuteDeleteAsync(ct);
             var issuedAt = clock.GetUtcNow();
             purge.IssuedAt = issuedAt;
             purge.Certificate = PurgeCertificates.Issue(
-                new PurgeFacts(organizationId, publicId, purge.KeyId, purge.DestroyedAt, purge.PacksDeleted, purge.BytesDeleted, purge.TestDecryption, issuedAt),
+                new PurgeFacts(organizationId, organization?.PublicId ?? "", purge.KeyId, purge.DestroyedAt, purge.PacksDeleted, purge.BytesDeleted, purge.TestDecryption, issuedAt),
                 platform);
+            db.AuditEntries.Add(AuditEntry.For(
+                AuditEventType.PurgeCertificateIssued, Actor.System, issuedAt, organization?.PartnerId, organizationId, null,
+                JsonSerializer.Serialize(new { purge.KeyId, purge.DestroyedAt, purge.PacksDeleted, purge.BytesDeleted })));
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
         }
