@@ -6,7 +6,6 @@ using Custos.DataPlane.Storage;
 using Custos.Domain.Audit;
 using Custos.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -106,18 +105,6 @@ public abstract class PurgeCertificateTests(PortalWorldFixture fixture) : IAsync
 
         response.StatusCode.ShouldBe(HttpStatusCode.Gone);
         (await response.Content.ReadAsStringAsync()).ShouldContain($"href=\"{CertificatePath}\"");
-    }
-
-    [Fact]
-    public async Task Purge_IsAuditedOnceWithTheCertificate()
-    {
-        var entries = await App.InDatabaseAsync(db => db.AuditEntries.AsNoTracking()
-            .Where(a => a.OrganizationId == World.DeletedOrganization.Id && a.EventType == AuditEventType.PurgeCertificateIssued)
-            .ToListAsync());
-
-        entries.Count.ShouldBe(1);
-        entries[0].PartnerId.ShouldBe(World.Top.Id);
-        entries[0].ActorId.ShouldBe(Actor.System.Id);
     }
 
     [Fact]

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Custos.Data;
 using Custos.Data.Storage;
-using Custos.Domain.Audit;
 using Custos.Domain.Organizations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -58,25 +57,32 @@ public sealed class StoragePurger(
                     TestDecryption = await TestDecryptionAsync(db, key, ct),
                 };
                 db.StoragePurges.Add(purge);
-                await db.SaveChangesAsync(ct);
+                try
+                {
+                    await db.SaveChangesAsync(ct);
+                }
+                catch (DbUpdateException)
+                {
+                    // A concurrent purge recorded the facts first: continue with its record.
+                    db.ChangeTracker.Clear();
+                    purge = await db.StoragePurges.AsNoTracking().SingleAsync(p => p.OrganizationId == organizationId, ct);
+                }
             }
 
             await blobs.DeleteOrganizationAsync(organizationId, ct);
 
-            var organization = await db.Organizations.Where(o => o.Id == organizationId)
-                .Select(o => new { o.PublicId, o.PartnerId }).SingleOrDefaultAsync(ct);
+            var publicId = await db.Organizations.Where(o => o.Id == organizationId).Select(o => o.PublicId).SingleOrDefaultAsync(ct) ?? "";
+            var issuedAt = clock.GetUtcNow();
+            var certificate = PurgeCertificates.Issue(
+                new PurgeFacts(organizationId, publicId, purge.KeyId, purge.DestroyedAt, purge.PacksDeleted, purge.BytesDeleted, purge.TestDecryption, issuedAt),
+                platform);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             await db.StoredChunks.Where(c => c.OrganizationId == organizationId).ExecuteDeleteAsync(ct);
             await db.StoredMessages.Where(m => m.OrganizationId == organizationId).ExecuteDeleteAsync(ct);
-            var issuedAt = clock.GetUtcNow();
-            purge.IssuedAt = issuedAt;
-            purge.Certificate = PurgeCertificates.Issue(
-                new PurgeFacts(organizationId, organization?.PublicId ?? "", purge.KeyId, purge.DestroyedAt, purge.PacksDeleted, purge.BytesDeleted, purge.TestDecryption, issuedAt),
-                platform);
-            db.AuditEntries.Add(AuditEntry.For(
-                AuditEventType.PurgeCertificateIssued, Actor.System, issuedAt, organization?.PartnerId, organizationId, null,
-                JsonSerializer.Serialize(new { purge.KeyId, purge.DestroyedAt, purge.PacksDeleted, purge.BytesDeleted })));
-            await db.SaveChangesAsync(ct);
+
+            // Two purges racing for one organization both get here; only one certificate is issued.
+            await db.StoragePurges.Where(p => p.OrganizationId == organizationId && p.Certificate == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.Certificate, certificate).SetProperty(p => p.IssuedAt, issuedAt), ct);
             await transaction.CommitAsync(ct);
         }
         finally
@@ -102,7 +108,17 @@ public sealed class StoragePurger(
             // Nothing was ever stored. The tombstone refuses any later attempt to store.
             key = new OrganizationDataKey { OrganizationId = organizationId, KekId = platform.KeyEncryptionKeyId, CreatedAt = now, DestroyedAt = now };
             db.OrganizationDataKeys.Add(key);
-            await db.SaveChangesAsync(ct);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                // A first store or a concurrent purge created the row meanwhile: destroy that one.
+                db.ChangeTracker.Clear();
+                return await DestroyKeyAsync(db, organizationId, sqlite, ct);
+            }
+
             return key;
         }
 

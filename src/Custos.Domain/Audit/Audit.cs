@@ -38,9 +38,6 @@ public enum AuditEventType
 
     FeatureEntitlementGranted = 1300,
     FeatureEntitlementRevoked = 1301,
-
-    /// Backup storage: a purge destroyed an organization's data and issued its certificate.
-    PurgeCertificateIssued = 1400,
 }
 
 /// Who did something. When a partner user acts inside the customer portal as a client, the

@@ -135,6 +135,23 @@ public abstract class PurgeTests(StorageFixture fixture)
     }
 
     [Fact]
+    public async Task Purge_RacingItself_BothFinishAndOneCertificateIsIssued()
+    {
+        var org = Guid.NewGuid();
+        await StoreSomeAsync(org);
+        await using var other = fixture.BuildServices();
+
+        await Task.WhenAll(
+            Task.Run(() => PurgeAsync(org)),
+            Task.Run(() => other.GetRequiredService<IOrganizationDataPurger>().PurgeAsync(org, CancellationToken.None)));
+
+        var certificate = await CertificateOfAsync(org);
+        PurgeCertificates.Verify(certificate, Keys.SigningPublicKey).IsValid.ShouldBeTrue();
+        fixture.PackFiles(org).ShouldBeEmpty();
+        (await KeyOfAsync(org))!.WrappedKey.ShouldBeNull();
+    }
+
+    [Fact]
     public async Task Purge_OfAnOrganizationThatStoredNothing_IssuesACertificateAndRefusesLaterStores()
     {
         var org = Guid.NewGuid();
