@@ -48,6 +48,14 @@ public sealed class MessageStore(AppDbContext db, IBlobStore blobs, Organization
         try
         {
             await using var writer = await blobs.OpenWriterAsync(organizationId, ct);
+
+            // A purge destroys the key before it takes this lock to delete the packs: checked again
+            // under the lock, nothing is written for an organization being purged.
+            using (var recheck = await keys.FindAsync(db, organizationId, ct))
+            {
+                _ = recheck ?? throw new OrganizationDataDestroyedException(organizationId);
+            }
+
             if (await FindAsync(organizationId, contentHash, ct) is { } raced)
             {
                 return Duplicate(raced);
