@@ -1,3 +1,4 @@
+using Custos.Data.Storage;
 using Custos.Domain.Audit;
 using Custos.Domain.Backup;
 using Custos.Domain.Mail;
@@ -55,6 +56,15 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<AccessLink> AccessLinks => Set<AccessLink>();
 
     public DbSet<ImapMailbox> ImapMailboxes => Set<ImapMailbox>();
+
+    // Backup storage (Custos.DataPlane/Storage): keys, the blob index, messages, purges.
+    public DbSet<OrganizationDataKey> OrganizationDataKeys => Set<OrganizationDataKey>();
+
+    public DbSet<StoredChunk> StoredChunks => Set<StoredChunk>();
+
+    public DbSet<StoredMessage> StoredMessages => Set<StoredMessage>();
+
+    public DbSet<StoragePurge> StoragePurges => Set<StoragePurge>();
 
     /// Both engines quote identifiers the SQL-standard way, so one filter text serves both.
     private static string Quote(string identifier) => $"\"{identifier}\"";
@@ -298,6 +308,8 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Ignore(s => s.Grace);
             e.HasData(new PlatformSettings());
         });
+
+        StorageModel.Configure(builder);
 
         builder.Entity<AppUser>(e =>
         {

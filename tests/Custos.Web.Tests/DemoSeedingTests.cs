@@ -176,7 +176,7 @@ public sealed class DemoSeedingTests(DemoHostFixture fixture) : IClassFixture<De
         live.ShouldNotBeEmpty();
         deleted.ShouldAllBe(o => o.PurgedAt != null && !Directory.Exists(blobs.FolderOf(o.Id)));
         live.ShouldAllBe(o => o.PurgedAt == null && Directory.Exists(blobs.FolderOf(o.Id)));
-        blobs.Path.ShouldBe(Path.Combine(fixture.Data.Path, "blobs"));
+        App.Storage.BlobPath.ShouldBe(Path.Combine(fixture.Data.Path, "blobs"));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Custos.DataPlane.Storage;
+
 namespace Custos.Web.Hosting;
 
 /// The `Custos` configuration section.
@@ -20,6 +22,8 @@ public sealed class CustosOptions
 
     public MailOptions Mail { get; set; } = new();
 
+    public StorageSection Storage { get; set; } = new();
+
     public sealed class SchedulerOptions
     {
         public bool Enabled { get; set; } = true;
@@ -28,6 +32,37 @@ public sealed class CustosOptions
 
         /// How often the maintained tab counts fold their deltas (PostgreSQL only).
         public int CountRollUpIntervalSeconds { get; set; } = 10;
+    }
+
+    /// Backup storage (see Custos.DataPlane/Storage/README.md). Empty paths: under the data path.
+    public sealed class StorageSection
+    {
+        /// The platform key-encryption key; default `{DataPath}/keys/storage-kek.key`.
+        public string KeyEncryptionKeyPath { get; set; } = "";
+
+        /// The purge certificates' signing key; default `{DataPath}/keys/platform-signing.pem`.
+        public string SigningKeyPath { get; set; } = "";
+
+        /// Packs are sealed at this size (16–64).
+        public int PackTargetMiB { get; set; } = 32;
+
+        public StorageOptions Resolve(string dataPath)
+        {
+            var storage = StorageOptions.ForDataPath(dataPath);
+            if (!string.IsNullOrWhiteSpace(KeyEncryptionKeyPath))
+            {
+                storage.KeyEncryptionKeyPath = Path.GetFullPath(KeyEncryptionKeyPath, dataPath);
+            }
+
+            if (!string.IsNullOrWhiteSpace(SigningKeyPath))
+            {
+                storage.SigningKeyPath = Path.GetFullPath(SigningKeyPath, dataPath);
+            }
+
+            storage.PackTargetBytes = PackTargetMiB * StorageOptions.MiB;
+            storage.Validate();
+            return storage;
+        }
     }
 
     public sealed class MailOptions

@@ -21,8 +21,7 @@ public sealed class DemoSeeder(
     AppDbContext db,
     UserManager<AppUser> users,
     IServiceScopeFactory scopes,
-    TimeProvider clock,
-    DataPlane.Storage.BlobRoot blobs)
+    TimeProvider clock)
 {
     public const int OrganizationCount = 60;
 
@@ -104,7 +103,7 @@ public sealed class DemoSeeder(
 
             await scoped.SaveChangesAsync(ct);
             await SourcesAsync(sp, actor, org, i, inUse, ct);
-            Directory.CreateDirectory(blobs.FolderOf(org.Id));
+            await StoreWelcomeMessageAsync(sp, org, ct);
 
             var command = new OrganizationCommand(Scope.Everything, actor, org.Id);
             switch (statuses[(i + (i / plans.Length)) % statuses.Length])
@@ -120,6 +119,17 @@ public sealed class DemoSeeder(
                     break;
             }
         }
+    }
+
+    /// One stored message per organization, so a deleted demo organization has storage to purge
+    /// (and a purge certificate to download).
+    private async Task StoreWelcomeMessageAsync(IServiceProvider sp, Organization org, CancellationToken ct)
+    {
+        var message = $"From: Custos <no-reply@custos.local>\r\nTo: {org.OwnerEmail}\r\n"
+            + $"Date: {clock.GetUtcNow():R}\r\nSubject: Welcome to Custos\r\nMessage-ID: <{org.Id:N}@custos.local>\r\n\r\n"
+            + "Your mailboxes are backed up here.\r\n";
+        using var raw = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(message));
+        await sp.GetRequiredService<DataPlane.Storage.MessageStore>().PutAsync(org.Id, raw, ct);
     }
 
     /// Every demo organization backs up an IMAP server; some also a Microsoft 365 tenant (a few with

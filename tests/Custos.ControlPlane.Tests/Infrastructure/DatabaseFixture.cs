@@ -24,7 +24,7 @@ public sealed record SeededData(
     Plan Archiver);
 
 /// One migrated database per test class, the real DI wiring of the control plane, a fake clock and
-/// the real folder purger over a temp blob root. Subclasses pick the engine.
+/// the real storage purger over a temp data folder. Subclasses pick the engine.
 public abstract class DatabaseFixture : IAsyncLifetime
 {
     /// A whole second, so instants survive PostgreSQL's microsecond precision unchanged.
@@ -36,8 +36,9 @@ public abstract class DatabaseFixture : IAsyncLifetime
     protected DatabaseFixture()
     {
         WorkDir = Path.Combine(Path.GetTempPath(), "custos-controlplane-tests-" + Guid.NewGuid().ToString("N"));
-        Blobs = new BlobRoot(Path.Combine(WorkDir, "blobs"));
-        Purger = new InterruptiblePurger(new FolderDataPurger(Blobs));
+        Storage = StorageOptions.ForDataPath(WorkDir);
+        Blobs = new LocalBlobStore(Storage);
+        Purger = new InterruptiblePurger();
     }
 
     public abstract string Engine { get; }
@@ -47,7 +48,10 @@ public abstract class DatabaseFixture : IAsyncLifetime
     /// Temp folder of this fixture: the blob root, and the SQLite file.
     public string WorkDir { get; }
 
-    public BlobRoot Blobs { get; }
+    public StorageOptions Storage { get; }
+
+    /// Organizations' pack folders, as the storage purger sees them.
+    public LocalBlobStore Blobs { get; }
 
     public InterruptiblePurger Purger { get; }
 
@@ -57,7 +61,7 @@ public abstract class DatabaseFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(Blobs.Path);
+        Directory.CreateDirectory(Storage.BlobPath);
         await PrepareAsync();
         _services = BuildServices();
         await using var scope = _services.CreateAsyncScope();
@@ -89,7 +93,8 @@ public abstract class DatabaseFixture : IAsyncLifetime
         services.AddSingleton<TimeProvider>(Clock);
         services.AddLogging();
         services.AddControlPlane();
-        services.AddSingleton<IOrganizationDataPurger>(Purger);
+        services.AddCustosStorage(Storage);
+        services.AddSingleton<IOrganizationDataPurger>(sp => Purger.Around(sp.GetRequiredService<StoragePurger>()));
 
         // The partner user use cases work through Identity's UserManager, as in the host.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();

@@ -74,7 +74,10 @@ public sealed class CustosApp : WebApplicationFactory<Program>
 
     public LogCollector Logs { get; } = new();
 
-    public BlobRoot Blobs => Services.GetRequiredService<BlobRoot>();
+    /// Organizations' pack folders.
+    public LocalBlobStore Blobs => (LocalBlobStore)Services.GetRequiredService<IBlobStore>();
+
+    public StorageOptions Storage => Services.GetRequiredService<StorageOptions>();
 
     /// A plain HttpClient over the network to <see cref="Address"/>; redirects are not followed,
     /// so tests see what the server answered.

@@ -183,6 +183,141 @@ namespace Custos.Data.Migrations.Postgres
                         });
                 });
 
+            modelBuilder.Entity("Custos.Data.Storage.OrganizationDataKey", b =>
+                {
+                    b.Property<Guid>("OrganizationId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("DestroyedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("KekId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid>("KeyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("WrappedKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("bytea");
+
+                    b.HasKey("OrganizationId");
+
+                    b.ToTable("OrganizationDataKeys", (string)null);
+                });
+
+            modelBuilder.Entity("Custos.Data.Storage.StoragePurge", b =>
+                {
+                    b.Property<Guid>("OrganizationId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("BytesDeleted")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Certificate")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("DestroyedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("IssuedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("KeyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("PacksDeleted")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TestDecryption")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("OrganizationId");
+
+                    b.ToTable("StoragePurges", (string)null);
+                });
+
+            modelBuilder.Entity("Custos.Data.Storage.StoredChunk", b =>
+                {
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("BlobId")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("Seq")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Length")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Offset")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Pack")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("PlainLength")
+                        .HasColumnType("integer");
+
+                    b.HasKey("OrganizationId", "BlobId", "Seq");
+
+                    b.HasIndex("OrganizationId", "Pack", "Offset");
+
+                    b.ToTable("StoredChunks", (string)null);
+                });
+
+            modelBuilder.Entity("Custos.Data.Storage.StoredMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("AttachmentsDeduplicated")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("AttachmentsStored")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("BlobId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("ContentHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("LogicalBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("StoredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("StoredBytesAdded")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "ContentHash")
+                        .IsUnique();
+
+                    b.ToTable("StoredMessages", (string)null);
+                });
+
             modelBuilder.Entity("Custos.Domain.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")

@@ -119,6 +119,141 @@ namespace Custos.Data.Migrations.Sqlite
                         });
                 });
 
+            modelBuilder.Entity("Custos.Data.Storage.OrganizationDataKey", b =>
+                {
+                    b.Property<Guid>("OrganizationId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DestroyedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("KekId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("KeyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("WrappedKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("OrganizationId");
+
+                    b.ToTable("OrganizationDataKeys", (string)null);
+                });
+
+            modelBuilder.Entity("Custos.Data.Storage.StoragePurge", b =>
+                {
+                    b.Property<Guid>("OrganizationId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BytesDeleted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Certificate")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DestroyedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("IssuedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("KeyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("PacksDeleted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TestDecryption")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("OrganizationId");
+
+                    b.ToTable("StoragePurges", (string)null);
+                });
+
+            modelBuilder.Entity("Custos.Data.Storage.StoredChunk", b =>
+                {
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("BlobId")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("Seq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Length")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Offset")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Pack")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("PlainLength")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OrganizationId", "BlobId", "Seq");
+
+                    b.HasIndex("OrganizationId", "Pack", "Offset");
+
+                    b.ToTable("StoredChunks", (string)null);
+                });
+
+            modelBuilder.Entity("Custos.Data.Storage.StoredMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("AttachmentsDeduplicated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AttachmentsStored")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("BlobId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("ContentHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LogicalBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("StoredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("StoredBytesAdded")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "ContentHash")
+                        .IsUnique();
+
+                    b.ToTable("StoredMessages", (string)null);
+                });
+
             modelBuilder.Entity("Custos.Domain.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")

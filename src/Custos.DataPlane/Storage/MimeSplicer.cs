@@ -1,0 +1,141 @@
+using MimeKit;
+using MimeKit.IO;
+using MimeKit.IO.Filters;
+
+namespace Custos.DataPlane.Storage;
+
+/// One attachment cut out of a message: its encoded bytes span [Start, End) of the raw message,
+/// its decoded content waits in a scratch file, and re-encoding it with <see cref="Layout"/> was
+/// shown to reproduce those bytes exactly.
+internal sealed class SplicedPart(long start, long end, byte[] blobId, PartLayout layout, FileStream decoded) : IAsyncDisposable
+{
+    public long Start { get; } = start;
+
+    public long End { get; } = end;
+
+    public byte[] BlobId { get; } = blobId;
+
+    public PartLayout Layout { get; } = layout;
+
+    public FileStream Decoded { get; } = decoded;
+
+    public ValueTask DisposeAsync() => Decoded.DisposeAsync();
+}
+
+/// Finds the parts of a message worth storing on their own: leaf parts in base64 or
+/// quoted-printable whose decoded content is at least <see cref="MinimumDecodedBytes"/>, and whose
+/// re-encoding is proven byte-exact. Everything else stays in the message's skeleton verbatim; a
+/// message MimeKit cannot parse yields no parts (it is stored whole).
+internal static class MimeSplicer
+{
+    public const int MinimumDecodedBytes = 8 * 1024;
+
+    public static async Task<List<SplicedPart>> SpliceAsync(FileStream raw, DataKeyMaterial keys, string tempPath, CancellationToken ct)
+    {
+        var candidates = new List<(long Start, long End, ContentEncoding Encoding)>();
+        try
+        {
+            raw.Position = 0;
+            var parser = new MimeParser(raw, MimeFormat.Entity, persistent: true);
+            var message = await parser.ParseMessageAsync(ct);
+            Collect(message.Body, candidates, raw.Length);
+        }
+        catch (FormatException)
+        {
+            return [];
+        }
+
+        var parts = new List<SplicedPart>();
+        var end = 0L;
+        foreach (var (start, stop, encoding) in candidates.OrderBy(c => c.Start))
+        {
+            // Disjoint ranges only; each at least as long as the smallest decoded part could be.
+            if (start < end || stop - start < MinimumDecodedBytes)
+            {
+                continue;
+            }
+
+            var part = await TryPartAsync(raw, keys, tempPath, start, stop, encoding, ct);
+            if (part is not null)
+            {
+                parts.Add(part);
+                end = stop;
+            }
+        }
+
+        return parts;
+    }
+
+    private static void Collect(MimeEntity? entity, List<(long, long, ContentEncoding)> into, long length)
+    {
+        switch (entity)
+        {
+            case Multipart multipart:
+                foreach (var child in multipart)
+                {
+                    Collect(child, into, length);
+                }
+
+                break;
+            case MessagePart { Message: { } inner }:
+                Collect(inner.Body, into, length);
+                break;
+            case MimePart { Content.Stream: BoundStream bound } part
+                when part.ContentTransferEncoding is ContentEncoding.Base64 or ContentEncoding.QuotedPrintable:
+                var end = bound.EndBoundary < 0 ? length : bound.EndBoundary;
+                if (bound.StartBoundary >= 0 && end <= length && end > bound.StartBoundary)
+                {
+                    into.Add((bound.StartBoundary, end, part.ContentTransferEncoding));
+                }
+
+                break;
+        }
+    }
+
+    private static async Task<SplicedPart?> TryPartAsync(
+        FileStream raw, DataKeyMaterial keys, string tempPath, long start, long end, ContentEncoding encoding, CancellationToken ct)
+    {
+        var decoded = TempFiles.Create(tempPath);
+        try
+        {
+            using var hash = keys.CreateIdHash(BlobKind.Part);
+            var filtered = new FilteredStream(new BoundStream(raw, start, end, leaveOpen: true));
+            filtered.Add(DecoderFilter.Create(encoding));
+            var buffer = new byte[81920];
+            int n;
+            while ((n = await filtered.ReadAsync(buffer, ct)) > 0)
+            {
+                hash.AppendData(buffer, 0, n);
+                await decoded.WriteAsync(buffer.AsMemory(0, n), ct);
+            }
+
+            if (decoded.Length < MinimumDecodedBytes)
+            {
+                await decoded.DisposeAsync();
+                return null;
+            }
+
+            var head = new byte[(int)Math.Min(4096, end - start)];
+            raw.Position = start;
+            await raw.ReadExactlyAsync(head, ct);
+            raw.Position = end - 1;
+            var last = (byte)raw.ReadByte();
+            var layout = PartLayout.Detect(encoding, head, last);
+
+            decoded.Position = 0;
+            if (!await PartEncoding.MatchesAsync(decoded, layout, raw, start, end - start, ct))
+            {
+                await decoded.DisposeAsync();
+                return null;
+            }
+
+            decoded.Position = 0;
+            return new SplicedPart(start, end, hash.GetHashAndReset(), layout, decoded);
+        }
+        catch
+        {
+            await decoded.DisposeAsync();
+            throw;
+        }
+    }
+}
