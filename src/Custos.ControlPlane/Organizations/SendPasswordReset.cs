@@ -20,6 +20,24 @@ public sealed class SendPasswordReset(AppDbContext db, Outbox outbox, TimeProvid
 {
     public const string Kind = "organization.password-reset";
 
+    /// What the confirmation step can tell before anything is posted: why no link may go out now
+    /// (suspended, deleted, the hourly limit), or null. NotFound outside the caller's scope.
+    public async Task<Error?> WhyNotAsync(Scope scope, Guid organizationId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var org = await db.InScope(scope).AsNoTracking().SingleOrDefaultAsync(o => o.Id == organizationId, ct);
+        return org is null ? new NotFound("The organization") : PasswordResets.WhyNot(org, await RecentAsync(org.Id, now, ct), now);
+    }
+
+    private Task<List<DateTimeOffset>> RecentAsync(Guid organizationId, DateTimeOffset now, CancellationToken ct)
+    {
+        var since = now - PasswordResets.Window;
+        return db.AccessLinks.AsNoTracking()
+            .Where(l => l.OrganizationId == organizationId && l.Purpose == AccessLinkPurpose.PasswordReset && l.CreatedAt > since)
+            .Select(l => l.CreatedAt)
+            .ToListAsync(ct);
+    }
+
     public async Task<Result<PasswordResetSent>> HandleAsync(OrganizationCommand command, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -37,11 +55,7 @@ public sealed class SendPasswordReset(AppDbContext db, Outbox outbox, TimeProvid
             db.LoginAccounts.Add(account);
         }
 
-        var since = now - PasswordResets.Window;
-        var recent = await db.AccessLinks.AsNoTracking()
-            .Where(l => l.OrganizationId == org.Id && l.Purpose == AccessLinkPurpose.PasswordReset && l.CreatedAt > since)
-            .Select(l => l.CreatedAt)
-            .ToListAsync(ct);
+        var recent = await RecentAsync(org.Id, now, ct);
         if (account is null)
         {
             return new PasswordResetRefused(org.Status);

@@ -106,14 +106,9 @@ public sealed class LoginAccount
             throw new InvalidOperationException("The login account belongs to another organization.");
         }
 
-        if (organization.Status is OrganizationStatus.Deleted or OrganizationStatus.Suspended)
+        if (PasswordResets.WhyNot(organization, recentResets, now) is { } refused)
         {
-            return new PasswordResetRefused(organization.Status);
-        }
-
-        if (PasswordResets.NextAllowedAt(recentResets, now) is { } next)
-        {
-            return new PasswordResetLimitReached(PasswordResets.PerHour, next);
+            return refused;
         }
 
         LastPasswordResetAt = now;

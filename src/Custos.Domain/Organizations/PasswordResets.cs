@@ -8,6 +8,20 @@ public static class PasswordResets
 
     public static readonly TimeSpan Window = TimeSpan.FromHours(1);
 
+    /// Why no reset link may go out for <paramref name="organization"/> now, or null when one may:
+    /// none while it is Deleted (nobody signs in any more) or Suspended (sign-in is refused until it
+    /// is reactivated), and none beyond the hourly limit. Unsubscribed organizations may: their
+    /// users still sign in to download their data until the purge date.
+    public static Error? WhyNot(Organization organization, IReadOnlyCollection<DateTimeOffset> recentResets, DateTimeOffset now)
+    {
+        if (organization.Status is OrganizationStatus.Deleted or OrganizationStatus.Suspended)
+        {
+            return new PasswordResetRefused(organization.Status);
+        }
+
+        return NextAllowedAt(recentResets, now) is { } next ? new PasswordResetLimitReached(PerHour, next) : null;
+    }
+
     /// Null when another link may go out now; otherwise the moment the oldest link in the window
     /// leaves it (and a new one is allowed again).
     public static DateTimeOffset? NextAllowedAt(IReadOnlyCollection<DateTimeOffset> issued, DateTimeOffset now)
