@@ -1,3 +1,4 @@
+using Custos.ControlPlane.Mail;
 using Custos.Data;
 using Custos.DataPlane.Storage;
 using Custos.Domain.Organizations;
@@ -89,6 +90,7 @@ public abstract class DatabaseFixture : IAsyncLifetime
         services.AddSingleton<TimeProvider>(Clock);
         services.AddLogging();
         services.AddControlPlane();
+        services.AddSingleton<IMailAddresses, TestMailAddresses>();
         services.AddSingleton<IOrganizationDataPurger>(Purger);
 
         // The partner user use cases work through Identity's UserManager, as in the host.
