@@ -7,7 +7,7 @@ public class NoticesTests
 {
     [Theory]
     [InlineData(true, true, true, true)]
-    [InlineData(true, false, true, false)]
+    [InlineData(true, false, false, false)]
     [InlineData(false, true, false, true)]
     [InlineData(false, true, true, true)]
     [InlineData(false, false, true, false)]
