@@ -235,8 +235,14 @@ public abstract partial class OrganizationUseCaseTests
                 var email = $"{role.ToString().ToLowerInvariant()}.{tag}@partner.test";
                 var user = new AppUser
                 {
-                    Id = Guid.NewGuid(), UserName = email, NormalizedUserName = email.ToUpperInvariant(), Email = email,
-                    NormalizedEmail = email.ToUpperInvariant(), DisplayName = $"{role} {tag}", PartnerId = p.Id, Role = role,
+                    Id = Guid.NewGuid(),
+                    UserName = email,
+                    NormalizedUserName = email.ToUpperInvariant(),
+                    Email = email,
+                    NormalizedEmail = email.ToUpperInvariant(),
+                    DisplayName = $"{role} {tag}",
+                    PartnerId = p.Id,
+                    Role = role,
                 };
                 db.Users.Add(user);
                 ids[role] = user.Id;
