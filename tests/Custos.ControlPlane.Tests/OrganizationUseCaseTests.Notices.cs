@@ -9,6 +9,7 @@ using Custos.Domain.Mail;
 using Custos.Domain.Organizations;
 using Custos.Domain.Partners;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Custos.ControlPlane.Tests;
 
@@ -161,6 +162,32 @@ public abstract partial class OrganizationUseCaseTests
 
         Clock.SetUtcNow(first + TimeSpan.FromHours(1));
         (await ResetAsync(Command(world.OrganizationId))).ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task SendPasswordReset_TwoRacingForTheLastLinkOfTheHour_OnlyOneIsSaved()
+    {
+        var world = await NoticeWorldAsync(NotificationSettings.Default);
+        for (var i = 0; i < PasswordResets.PerHour - 1; i++)
+        {
+            (await ResetAsync(Command(world.OrganizationId))).ShouldSucceed();
+            Clock.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        var rendezvous = new SaveRendezvous();
+        await using var services = fixture.BuildServices(o => o.AddInterceptors(rendezvous));
+        rendezvous.Arm(2);
+        var racers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            await using var scope = services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<SendPasswordReset>().HandleAsync(Command(world.OrganizationId), default);
+        })).ToList();
+        var results = await Task.WhenAll(racers);
+
+        results.Count(r => r.IsSuccess).ShouldBe(1);
+        results.Single(r => !r.IsSuccess).Error.ShouldBeOfType<PasswordResetRaced>();
+        (await ReadAsync(db => db.AccessLinks.CountAsync(l => l.OrganizationId == world.OrganizationId))).ShouldBe(PasswordResets.PerHour);
+        (await OutboxOfAsync(world.OrganizationId)).Count.ShouldBe(PasswordResets.PerHour);
     }
 
     [Fact]
