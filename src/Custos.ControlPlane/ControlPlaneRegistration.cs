@@ -15,6 +15,8 @@ public static class ControlPlaneRegistration
     {
         // Mail is queued in the caller's unit of work; the host provides IMailAddresses.
         services.AddScoped<Outbox>();
+        services.AddScoped<LifecycleNotices>();
+        services.AddScoped<SendPasswordReset>();
 
         services.AddScoped<OrganizationCommands>();
         services.AddScoped<CreateOrganization>();
@@ -63,6 +65,7 @@ public static class ControlPlaneRegistration
         services.AddScoped<DeleteGroup>();
         services.AddScoped<SetGroupMembers>();
         services.AddScoped<SetGroupOrganizations>();
+        services.AddScoped<ChangeNotificationSettings>();
         return services;
     }
 }

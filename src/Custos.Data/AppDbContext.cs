@@ -84,6 +84,15 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Property(p => p.Path).HasMaxLength(2000);
             e.HasIndex(p => p.Path);
             e.HasOne<Partner>().WithMany().HasForeignKey(p => p.ParentId).OnDelete(DeleteBehavior.Restrict);
+
+            // Notification settings: existing partners get the same defaults as new ones. The sentinel
+            // is the default itself, so a "false" is always written and a "true" left to the default.
+            e.Property(p => p.SendSignInByDefault).HasDefaultValue(true).HasSentinel(true);
+            e.Property(p => p.LifecycleNotices).HasDefaultValue(true).HasSentinel(true);
+            e.Property(p => p.NotifyOrganizationOwner).HasDefaultValue(true).HasSentinel(true);
+            e.Property(p => p.NotifyPartnerAdmins).HasDefaultValue(true).HasSentinel(true);
+            e.Property(p => p.NotificationSettingsVersion).IsConcurrencyToken();
+            e.Ignore(p => p.Notifications);
         });
 
         builder.Entity<Plan>(e =>
@@ -223,6 +232,7 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Property(a => a.ApiTokenHash).HasMaxLength(LoginAccount.HashLength);
             e.Property(a => a.ApiTokenHint).HasMaxLength(LoginAccount.HintLength);
             e.Ignore(a => a.MaskedApiToken);
+            e.Property(a => a.LastPasswordResetAt).IsConcurrencyToken();
             e.HasIndex(a => new { a.OrganizationId, a.CreatedAt });
             e.HasIndex(a => a.EmailNormalized);
 
@@ -276,6 +286,9 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Property(l => l.TokenHash).HasMaxLength(AccessLink.HashLength);
             e.HasIndex(l => l.TokenHash).IsUnique();
             e.HasIndex(l => new { l.LoginAccountId, l.CreatedAt });
+
+            // The reset rate limit counts an organization's recent links.
+            e.HasIndex(l => new { l.OrganizationId, l.Purpose, l.CreatedAt });
             e.HasOne<LoginAccount>().WithMany().HasForeignKey(l => l.LoginAccountId).OnDelete(DeleteBehavior.Cascade);
         });
 

@@ -172,7 +172,7 @@ public sealed partial class OrganizationsPageTests(DemoPortalFixture fixture) : 
         html.ShouldContain($"href=\"/organizations/{row.Id}\"");
         html.ShouldContain($"href=\"/organizations/{row.Id}/credentials\"");
         text.ShouldContain("Go to credential page");
-        text.ShouldContain("Send reset password Available soon");
+        html.ShouldContain($"href=\"/organizations/{row.Id}/login-accounts?confirm=reset-password\">Send reset password</a>");
         text.ShouldContain("Log in as client Available soon");
         html.ShouldContain($"aria-label=\"{row.PlanType} plan\"");
     }

@@ -10,11 +10,14 @@ namespace Custos.ControlPlane.Organizations;
 /// approve first, or WORM retention defers the purge). If the purge is interrupted after the
 /// organization is marked Deleted, the purge job finishes it.
 public sealed class DeleteOrganization(
-    AppDbContext db, OrganizationCommands commands, PurgeOrganization purge, TimeProvider clock, ILogger<DeleteOrganization> log)
+    AppDbContext db, OrganizationCommands commands, PurgeOrganization purge, LifecycleNotices notices, TimeProvider clock,
+    ILogger<DeleteOrganization> log)
 {
     public async Task<Result<DeleteOutcome>> HandleAsync(OrganizationCommand command, CancellationToken ct)
     {
-        var outcome = await commands.RunAsync(command, AuditEventType.OrganizationDeleted, (o, now) => o.Delete(now), ct);
+        // A deletion waiting for the Data Protection Officer has not happened yet: no notice.
+        var outcome = await commands.RunAsync(command, AuditEventType.OrganizationDeleted, (o, now) => o.Delete(now), ct,
+            (o, done, c) => done == DeleteOutcome.AwaitingDpoApproval ? Task.CompletedTask : notices.AddAsync(o, LifecycleNotice.Deleted, c));
         if (outcome.Error is not null || outcome.Value != DeleteOutcome.Deleted)
         {
             return outcome;
@@ -25,7 +28,8 @@ public sealed class DeleteOrganization(
         {
             try
             {
-                await purge.CompleteAsync(org, ct);
+                // The deleted notice already said the data is destroyed: no second mail for the purge.
+                await purge.CompleteAsync(org, notify: false, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

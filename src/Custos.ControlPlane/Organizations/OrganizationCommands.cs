@@ -16,8 +16,11 @@ public sealed record OrganizationCommand(Scope Scope, Actor Actor, Guid Organiza
 /// Conflicts come back as typed errors, never as exceptions.
 public sealed class OrganizationCommands(AppDbContext db, TimeProvider clock)
 {
+    /// <paramref name="beforeSave"/> runs after a successful change, before the save, to add what
+    /// belongs in the same transaction (e.g. the change's notices in the outbox).
     public async Task<Result<T>> RunAsync<T>(
-        OrganizationCommand command, AuditEventType eventType, Func<Organization, DateTimeOffset, Result<T>> change, CancellationToken ct)
+        OrganizationCommand command, AuditEventType eventType, Func<Organization, DateTimeOffset, Result<T>> change, CancellationToken ct,
+        Func<Organization, T, CancellationToken, Task>? beforeSave = null)
     {
         var now = clock.GetUtcNow();
         var org = await db.FindForChangeAsync(command.Scope, command.OrganizationId, now, ct);
@@ -39,18 +42,24 @@ public sealed class OrganizationCommands(AppDbContext db, TimeProvider clock)
         }
 
         db.AuditEntries.Add(AuditEntry.For(eventType, command.Actor, now, org.PartnerId, org.Id, before, Snapshot(org)));
+        if (beforeSave is not null)
+        {
+            await beforeSave(org, result.Value!, ct);
+        }
+
         var saved = await SaveAsync(db, ct);
         return saved.Error ?? (Result<T>)result.Value!;
     }
 
     public async Task<Result> RunAsync(
-        OrganizationCommand command, AuditEventType eventType, Func<Organization, DateTimeOffset, Result> change, CancellationToken ct)
+        OrganizationCommand command, AuditEventType eventType, Func<Organization, DateTimeOffset, Result> change, CancellationToken ct,
+        Func<Organization, CancellationToken, Task>? beforeSave = null)
     {
         var result = await RunAsync<bool>(command, eventType, (o, now) =>
         {
             var r = change(o, now);
             return r.Error is null ? true : r.Error;
-        }, ct);
+        }, ct, beforeSave is null ? null : (o, _, c) => beforeSave(o, c));
         return result.Error is null ? Result.Ok : result.Error;
     }
 

@@ -13,7 +13,7 @@ public sealed record PurgeRun(int Purged, int AwaitingApproval, int Conflicts);
 /// (committed on its own, so an interrupted purge resumes as "Deleted, not yet purged"), then their
 /// data is destroyed and the purge recorded. Run by the scheduler every minute.
 public sealed class PurgeDueOrganizations(
-    AppDbContext db, PurgeOrganization purge, TimeProvider clock, ILogger<PurgeDueOrganizations> log)
+    AppDbContext db, PurgeOrganization purge, LifecycleNotices notices, TimeProvider clock, ILogger<PurgeDueOrganizations> log)
 {
     public const int BatchSize = 100;
 
@@ -61,6 +61,13 @@ public sealed class PurgeDueOrganizations(
                         ? AuditEventType.OrganizationDeleted
                         : AuditEventType.OrganizationPurgeAwaitingApproval;
                     db.AuditEntries.Add(AuditEntry.For(type, Actor.System, now, org.PartnerId, org.Id, before, OrganizationCommands.Snapshot(org)));
+
+                    // Deleted, but WORM retention holds the purge back: say so now; the purged
+                    // notice follows when the retention ends.
+                    if (org.Status == OrganizationStatus.Deleted && !begun.Value)
+                    {
+                        await notices.AddAsync(org, LifecycleNotice.Deleted, ct);
+                    }
                 }
 
                 var saved = await OrganizationCommands.SaveAsync(db, ct);
@@ -80,7 +87,7 @@ public sealed class PurgeDueOrganizations(
             Result done;
             try
             {
-                done = await purge.CompleteAsync(org, ct);
+                done = await purge.CompleteAsync(org, notify: true, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -7,10 +7,10 @@ namespace Custos.ControlPlane.Organizations;
 
 /// The destructive half shared by Delete and the purge job: destroy the data, then record the purge
 /// exactly once. When two runners race, both destroy (it is idempotent) and the concurrency token
-/// lets only one record it.
-public sealed class PurgeOrganization(AppDbContext db, IOrganizationDataPurger purger, TimeProvider clock)
+/// lets only one record it. With <c>notify</c>, the purged notice is saved with the record.
+public sealed class PurgeOrganization(AppDbContext db, IOrganizationDataPurger purger, LifecycleNotices notices, TimeProvider clock)
 {
-    public async Task<Result> CompleteAsync(Organization org, CancellationToken ct)
+    public async Task<Result> CompleteAsync(Organization org, bool notify, CancellationToken ct)
     {
         await purger.PurgeAsync(org.Id, ct);
         var now = clock.GetUtcNow();
@@ -23,6 +23,11 @@ public sealed class PurgeOrganization(AppDbContext db, IOrganizationDataPurger p
 
         db.AuditEntries.Add(AuditEntry.For(
             AuditEventType.OrganizationPurged, Actor.System, now, org.PartnerId, org.Id, before, OrganizationCommands.Snapshot(org)));
+        if (notify)
+        {
+            await notices.AddAsync(org, LifecycleNotice.Purged, ct);
+        }
+
         return await OrganizationCommands.SaveAsync(db, ct);
     }
 }

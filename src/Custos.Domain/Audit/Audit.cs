@@ -40,6 +40,9 @@ public enum AuditEventType
 
     FeatureEntitlementGranted = 1300,
     FeatureEntitlementRevoked = 1301,
+
+    NotificationSettingsChanged = 1540,
+    OrganizationPasswordResetSent = 1541,
 }
 
 /// Who did something. When a partner user acts inside the customer portal as a client, the

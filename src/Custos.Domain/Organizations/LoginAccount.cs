@@ -36,6 +36,10 @@ public sealed class LoginAccount
 
     public DateTimeOffset CreatedAt { get; private set; }
 
+    /// When the last password reset link went out for this account. A concurrency token: of two
+    /// resets racing past the limit check, only one is saved.
+    public DateTimeOffset? LastPasswordResetAt { get; private set; }
+
     /// "cst_••••abcd", or null without a token.
     public string? MaskedApiToken => Mask(ApiTokenHint);
 
@@ -100,4 +104,25 @@ public sealed class LoginAccount
     }
 
     public void RecordSignIn(DateTimeOffset now) => LastSignInAt = now;
+
+    /// Issues a single-use password reset link (valid 1 hour) for this account. Refused while the
+    /// organization is Deleted (nobody can sign in) or Suspended (sign-in is refused until it is
+    /// reactivated), and when <see cref="PasswordResets.PerHour"/> links went out for the
+    /// organization in the hour before <paramref name="now"/> (<paramref name="recentResets"/>: when they were issued).
+    public Result<(AccessLink Link, string Token)> IssuePasswordReset(
+        Organization organization, IReadOnlyCollection<DateTimeOffset> recentResets, DateTimeOffset now)
+    {
+        if (organization.Id != OrganizationId)
+        {
+            throw new InvalidOperationException("The login account belongs to another organization.");
+        }
+
+        if (PasswordResets.WhyNot(organization, recentResets, now) is { } refused)
+        {
+            return refused;
+        }
+
+        LastPasswordResetAt = now;
+        return AccessLink.Issue(this, AccessLinkPurpose.PasswordReset, now);
+    }
 }

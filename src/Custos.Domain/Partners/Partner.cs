@@ -40,6 +40,21 @@ public sealed class Partner
     /// "Send sign in" checkbox. Shown by default.
     public bool ShowSendSignIn { get; private set; } = true;
 
+    /// Notification setting: whether "Send sign in" starts checked (and decides alone while hidden).
+    public bool SendSignInByDefault { get; private set; } = true;
+
+    /// Notification setting: whether lifecycle notices (suspended, unsubscribed, …) are sent.
+    public bool LifecycleNotices { get; private set; } = true;
+
+    /// Notification setting: lifecycle notices go to the organization's owner.
+    public bool NotifyOrganizationOwner { get; private set; } = true;
+
+    /// Notification setting: lifecycle notices go to the partner's owners and full administrators.
+    public bool NotifyPartnerAdmins { get; private set; } = true;
+
+    /// Optimistic concurrency of the notification settings: every saved change bumps it.
+    public int NotificationSettingsVersion { get; private set; }
+
     public DateTimeOffset CreatedAt { get; private set; }
 
     public static Result<Partner> Create(string name, string country, Partner? parent, bool isDistributor, DateTimeOffset now)
@@ -98,5 +113,33 @@ public sealed class Partner
 
     public void SetShowSendSignIn(bool show) => ShowSendSignIn = show;
 
+    public NotificationSettings Notifications =>
+        new(ShowSendSignIn, SendSignInByDefault, LifecycleNotices, NotifyOrganizationOwner, NotifyPartnerAdmins);
+
+    /// Saves new notification settings; refuses a contradiction and reports when nothing changed.
+    public Result ChangeNotifications(NotificationSettings settings)
+    {
+        var valid = settings.Validate();
+        if (!valid.IsSuccess)
+        {
+            return valid;
+        }
+
+        if (settings == Notifications)
+        {
+            return new SettingsUnchanged();
+        }
+
+        ShowSendSignIn = settings.ShowSendSignIn;
+        SendSignInByDefault = settings.SendSignInByDefault;
+        LifecycleNotices = settings.LifecycleNotices;
+        NotifyOrganizationOwner = settings.NotifyOrganizationOwner;
+        NotifyPartnerAdmins = settings.NotifyPartnerAdmins;
+        NotificationSettingsVersion++;
+        return Result.Ok;
+    }
+
     public void Deactivate() => IsActive = false;
 }
+
+public sealed record SettingsUnchanged() : Error("settings_unchanged", "Nothing changed: these are the settings already saved.");

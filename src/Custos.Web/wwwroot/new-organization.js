@@ -43,8 +43,14 @@
     if (hint) hint.textContent = type ? `${type} plan, ${chosen.dataset.price}.` : defaultHint;
   };
 
+  // "Send sign in" starts as the chosen partner's settings say, until someone ticks it by hand.
+  const sendSignIn = form.querySelector('#sendSignIn');
+  let sendSignInTouched = false;
+  sendSignIn?.addEventListener('change', () => { sendSignInTouched = true; });
+
   partner.addEventListener('change', () => {
     fillPlans();
+    if (sendSignIn && !sendSignInTouched) sendSignIn.checked = chosenPartner()?.dataset.sendSignInDefault !== 'false';
     // The country follows the partner unless someone picked another one by hand.
     const next = chosenPartner()?.dataset.country ?? '';
     if (country && next && (country.value === partnerCountry || country.value === '')) country.value = next;

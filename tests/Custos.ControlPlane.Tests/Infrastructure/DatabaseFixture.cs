@@ -1,3 +1,4 @@
+using Custos.ControlPlane.Mail;
 using Custos.Data;
 using Custos.DataPlane.Storage;
 using Custos.Domain.Organizations;
@@ -95,6 +96,7 @@ public abstract class DatabaseFixture : IAsyncLifetime
         services.AddControlPlane();
         services.AddCustosStorage(Storage);
         services.AddSingleton<IOrganizationDataPurger>(sp => Purger.Around(sp.GetRequiredService<StoragePurger>()));
+        services.AddSingleton<IMailAddresses, TestMailAddresses>();
 
         // The partner user use cases work through Identity's UserManager, as in the host.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();

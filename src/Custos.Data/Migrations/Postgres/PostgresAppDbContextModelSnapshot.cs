@@ -558,6 +558,8 @@ namespace Custos.Data.Migrations.Postgres
 
                     b.HasIndex("LoginAccountId", "CreatedAt");
 
+                    b.HasIndex("OrganizationId", "Purpose", "CreatedAt");
+
                     b.ToTable("AccessLinks", (string)null);
                 });
 
@@ -694,6 +696,10 @@ namespace Custos.Data.Migrations.Postgres
 
                     b.Property<bool>("IsOwner")
                         .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset?>("LastPasswordResetAt")
+                        .IsConcurrencyToken()
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTimeOffset?>("LastSignInAt")
                         .HasColumnType("timestamp with time zone");
@@ -975,6 +981,11 @@ namespace Custos.Data.Migrations.Postgres
                     b.Property<bool>("KeepBackingUpSuspended")
                         .HasColumnType("boolean");
 
+                    b.Property<bool>("LifecycleNotices")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(true);
+
                     b.Property<bool>("MayTransfer")
                         .HasColumnType("boolean");
 
@@ -982,6 +993,20 @@ namespace Custos.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<int>("NotificationSettingsVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("NotifyOrganizationOwner")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(true);
+
+                    b.Property<bool>("NotifyPartnerAdmins")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(true);
 
                     b.Property<Guid?>("ParentId")
                         .HasColumnType("uuid");
@@ -996,6 +1021,11 @@ namespace Custos.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<bool>("SendSignInByDefault")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(true);
 
                     b.Property<bool>("ShowSendSignIn")
                         .HasColumnType("boolean");

@@ -492,6 +492,8 @@ namespace Custos.Data.Migrations.Sqlite
 
                     b.HasIndex("LoginAccountId", "CreatedAt");
 
+                    b.HasIndex("OrganizationId", "Purpose", "CreatedAt");
+
                     b.ToTable("AccessLinks", (string)null);
                 });
 
@@ -627,6 +629,10 @@ namespace Custos.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("IsOwner")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastPasswordResetAt")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("LastSignInAt")
@@ -895,6 +901,11 @@ namespace Custos.Data.Migrations.Sqlite
                     b.Property<bool>("KeepBackingUpSuspended")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("LifecycleNotices")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(true);
+
                     b.Property<bool>("MayTransfer")
                         .HasColumnType("INTEGER");
 
@@ -902,6 +913,20 @@ namespace Custos.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("NotificationSettingsVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("NotifyOrganizationOwner")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(true);
+
+                    b.Property<bool>("NotifyPartnerAdmins")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(true);
 
                     b.Property<Guid?>("ParentId")
                         .HasColumnType("TEXT");
@@ -915,6 +940,11 @@ namespace Custos.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("SendSignInByDefault")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(true);
 
                     b.Property<bool>("ShowSendSignIn")
                         .HasColumnType("INTEGER");

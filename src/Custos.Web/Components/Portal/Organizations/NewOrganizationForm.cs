@@ -1,6 +1,7 @@
 using System.Globalization;
 using Custos.ControlPlane.Organizations;
 using Custos.Data;
+using Custos.Domain.Partners;
 using Custos.Domain.Plans;
 using Microsoft.EntityFrameworkCore;
 
@@ -29,8 +30,8 @@ public sealed class NewOrganizationInput
 
     public string? Seats { get; set; }
 
-    /// Kept with the form only: the owner's invitation (sign-in address and set-password link) is
-    /// sent by the mail capability, which reads this choice when it exists. Nothing is stored or sent here.
+    /// The "Send sign in" checkbox. It counts only while the chosen partner shows it; otherwise the
+    /// partner's default decides (<see cref="NotificationSettings.SendSignIn"/>).
     public string? SendSignIn { get; set; }
 
     public bool AutoLicenseChecked => IsChecked(AutoLicense);
@@ -42,7 +43,13 @@ public sealed class NewOrganizationInput
 
 /// A partner the acting partner may create organizations for: itself or one below it.
 /// <see cref="Depth"/> counts the levels below the acting partner.
-public sealed record PartnerChoice(Guid Id, string Name, int Depth, string Country, bool ShowSendSignIn, IReadOnlySet<Guid> PlanIds);
+/// <see cref="SendSignIn"/> is the partner's notification settings: whether "Send sign in" shows and how it starts.
+public sealed record PartnerChoice(Guid Id, string Name, int Depth, string Country, NotificationSettings SendSignIn, IReadOnlySet<Guid> PlanIds)
+{
+    public bool ShowSendSignIn => SendSignIn.ShowSendSignIn;
+
+    public bool SendSignInByDefault => SendSignIn.SendSignInByDefault;
+}
 
 public sealed record PlanChoice(Guid Id, string Name, PlanType Type, decimal MonthlyPrice, string Currency)
 {
@@ -96,7 +103,7 @@ public sealed record NewOrganizationChoices(IReadOnlyList<PartnerChoice> Partner
         {
             var depth = partner.Path.Count(c => c == '/') - 1 - actingDepth;
             var offered = PlanCatalog.OfferedTo(PlanLookup.Ancestry(partner), offerings, plans).Select(p => p.Id).ToHashSet();
-            ordered.Add(new PartnerChoice(partner.Id, partner.Name, Math.Max(0, depth), partner.Country, partner.ShowSendSignIn, offered));
+            ordered.Add(new PartnerChoice(partner.Id, partner.Name, Math.Max(0, depth), partner.Country, partner.Notifications, offered));
             foreach (var child in byParent[partner.Id].OrderBy(c => c.Name, StringComparer.InvariantCultureIgnoreCase))
             {
                 Visit(child);
