@@ -1,10 +1,12 @@
 using Custos.ControlPlane;
+using Custos.ControlPlane.Exports;
 using Custos.ControlPlane.Organizations;
 using Custos.Data;
 using Custos.DataPlane.Storage;
 using Custos.Domain.Organizations;
 using Custos.Web.Components;
 using Custos.Web.Components.Account;
+using Custos.Web.Components.Portal.Organizations.Exports;
 using Custos.Web.Hosting;
 using Custos.Web.Hosting.Mail;
 using Microsoft.AspNetCore.DataProtection;
@@ -22,6 +24,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddCustosData(builder.Configuration, dataPath);
 builder.Services.AddSingleton<IJournalAddressGenerator>(new RandomJournalAddresses(options.JournalDomain));
 builder.Services.AddControlPlane();
+builder.Services.AddSingleton(new ExportFolder(Path.Combine(dataPath, "exports")));
 builder.Services.AddSingleton(new BlobRoot(Path.Combine(dataPath, "blobs")));
 builder.Services.AddSingleton<IOrganizationDataPurger, FolderDataPurger>();
 builder.Services.AddCustosMail(options, dataPath);
@@ -73,6 +76,7 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapHealthChecks("/healthz", HealthReporting.Options);
 app.MapAccountEndpoints();
+app.MapExportEndpoints();
 app.MapRazorComponents<App>();
 
 await app.RunAsync();

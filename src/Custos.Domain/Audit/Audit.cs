@@ -38,6 +38,11 @@ public enum AuditEventType
 
     FeatureEntitlementGranted = 1300,
     FeatureEntitlementRevoked = 1301,
+
+    CsvExportRequested = 1520,
+    CsvExportReady = 1521,
+    CsvExportFailed = 1522,
+    CsvExportFileDeleted = 1523,
 }
 
 /// Who did something. When a partner user acts inside the customer portal as a client, the
