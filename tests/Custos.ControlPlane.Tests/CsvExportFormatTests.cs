@@ -1,8 +1,8 @@
+using CsvHelper;
 using Custos.ControlPlane.Exports;
 using Custos.ControlPlane.Organizations;
 using Custos.Domain.Organizations;
 using Custos.Domain.Plans;
-using CsvHelper;
 
 namespace Custos.ControlPlane.Tests;
 

@@ -1,6 +1,6 @@
+using CsvHelper;
 using Custos.ControlPlane.Organizations;
 using Custos.Domain.Organizations;
-using CsvHelper;
 
 namespace Custos.ControlPlane.Exports;
 

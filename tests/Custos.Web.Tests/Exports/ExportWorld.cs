@@ -98,8 +98,12 @@ public abstract class ExportWorldFixture(HostFixture host) : IAsyncLifetime
         var users = sp.GetRequiredService<UserManager<AppUser>>();
         var other = new AppUser
         {
-            UserName = OtherOwner, Email = OtherOwner, EmailConfirmed = true, DisplayName = "Other Owner",
-            PartnerId = World.Other.Id, Role = PartnerRole.Owner,
+            UserName = OtherOwner,
+            Email = OtherOwner,
+            EmailConfirmed = true,
+            DisplayName = "Other Owner",
+            PartnerId = World.Other.Id,
+            Role = PartnerRole.Owner,
         };
         (await users.CreateAsync(other, PortalWorld.Password)).Succeeded.ShouldBeTrue();
     });
