@@ -99,6 +99,12 @@ public sealed class RunCsvExports(
             }
 
             File.Move(temporary, folder.FileOf(export.Id), overwrite: true);
+
+            // What runs that died before this one left behind.
+            foreach (var left in Directory.EnumerateFiles(folder.Path, $"{export.Id:N}.*.csv.tmp"))
+            {
+                TryDelete(left);
+            }
         }
         catch (ExportTakenOver)
         {

@@ -1,3 +1,5 @@
+using Custos.ControlPlane.Exports;
+using Custos.ControlPlane.Mail;
 using Custos.Data;
 using Custos.DataPlane.Storage;
 using Custos.Domain.Organizations;
@@ -91,6 +93,10 @@ public abstract class DatabaseFixture : IAsyncLifetime
         services.AddControlPlane();
         services.AddSingleton<IOrganizationDataPurger>(Purger);
 
+        // What the host provides to the control plane: where links in mail point, where exports go.
+        services.AddSingleton<IMailAddresses>(new TestMailAddresses());
+        services.AddSingleton(new ExportFolder(Path.Combine(WorkDir, "exports")));
+
         // The partner user use cases work through Identity's UserManager, as in the host.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddIdentityCore<AppUser>().AddEntityFrameworkStores<AppDbContext>().AddDefaultTokenProviders();
@@ -122,4 +128,12 @@ public abstract class DatabaseFixture : IAsyncLifetime
 
     private static T Ok<T>(Domain.Result<T> result) =>
         result.Error is null ? result.Value! : throw new InvalidOperationException("Seeding failed: " + result.Error.Message);
+}
+
+/// Links in mail as a host at https://custos.test/ would write them.
+public sealed class TestMailAddresses : IMailAddresses
+{
+    public Uri PublicBase { get; } = new("https://custos.test/");
+
+    public string MessageIdDomain => "custos.test";
 }

@@ -79,6 +79,11 @@ public abstract partial class CsvExportTests<TFixture>(TFixture fixture) : IClas
         names.ShouldContain("Zoë O'Brien, \"Jr\"");
         names.ShouldContain("Rocket 🚀 Backups");
         names.ShouldContain("日本語の会社");
+
+        // Claimed, rows so far saved after 10, 20, 30 and 40 rows (while the rows were being read), then ready.
+        var saved = await App.InDatabaseAsync(db => db.CsvExports.AsNoTracking().SingleAsync(e => e.Id == export));
+        saved.RowsSoFar.ShouldBe(45);
+        saved.Version.ShouldBe(1 + (45 / ExportHost.ProgressEvery) + 1);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Custos.ControlPlane.Exports;
+using Custos.ControlPlane.Mail;
 using Custos.ControlPlane.Organizations;
 using Custos.Data;
 using Custos.Domain.Audit;
@@ -7,6 +9,7 @@ using Custos.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Custos.Web.Tests.Exports;
 
@@ -109,6 +112,45 @@ public abstract class ExportWorldFixture(HostFixture host) : IAsyncLifetime
     });
 }
 
-public sealed class SqliteExportWorldFixture() : ExportWorldFixture(new SqliteHostFixture());
+public sealed class SqliteExportWorldFixture() : ExportWorldFixture(new ExportHost(DatabaseProvider.Sqlite));
 
-public sealed class PostgresExportWorldFixture() : ExportWorldFixture(new PostgresHostFixture());
+public sealed class PostgresExportWorldFixture() : ExportWorldFixture(new ExportHost(DatabaseProvider.Postgres));
+
+/// A host whose export job saves its progress every <see cref="ProgressEvery"/> rows, so a
+/// 45-row export goes through the progress saves (on a second connection while the rows are read).
+public sealed class ExportHost(DatabaseProvider provider) : HostFixture
+{
+    public const int ProgressEvery = 10;
+
+    private string? _connectionString;
+
+    public override DatabaseProvider Provider => provider;
+
+    protected override async Task<CustosAppOptions> PrepareAsync(string dataPath)
+    {
+        if (provider == DatabaseProvider.Postgres)
+        {
+            _connectionString = await TestPostgres.CreateDatabaseAsync("custos_export");
+        }
+
+        return new CustosAppOptions(dataPath)
+        {
+            Provider = provider,
+            ConnectionString = _connectionString,
+            Services = services => services.AddScoped(sp => new RunCsvExports(
+                sp.GetRequiredService<AppDbContext>(), sp.GetRequiredService<Outbox>(), sp.GetRequiredService<ExportFolder>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ILogger<RunCsvExports>>())
+            {
+                ProgressEvery = ProgressEvery,
+            }),
+        };
+    }
+
+    protected override async Task CleanUpAsync()
+    {
+        if (_connectionString is not null)
+        {
+            await TestPostgres.DropDatabaseAsync(_connectionString);
+        }
+    }
+}
