@@ -9,9 +9,11 @@ using Microsoft.AspNetCore.Identity;
 //   Custos.Bench load <connection string> <organizations>           load only (for the web host); prints the partner user's scope
 //   Custos.Bench user <connection string> <email> <password>        adds an Owner of the first distributor's first partner
 //   Custos.Bench signin <base url> <email> <password>               signs in over HTTP and prints the Cookie header value
+//   Custos.Bench export <connection string> <file> [runs]           the real CSV export of every partner's Active tab to a file, [runs] times (3)
+//   Custos.Bench export-sql <connection string>                     that export's SELECT on one line (for psql \copy)
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: Custos.Bench query|load|user|signin ...");
+    Console.Error.WriteLine("usage: Custos.Bench query|load|user|signin|export|export-sql ...");
     return 2;
 }
 
@@ -56,6 +58,12 @@ switch (args[0])
             Console.Error.WriteLine($"user {args[2]}: Owner of partner {partner.PublicId} ({orgs:N0} organizations in its subtree)");
             return 0;
         }
+
+    case "export":
+        return await Export.RunAsync(args[1], args[2], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 3);
+
+    case "export-sql":
+        return Export.PrintSql(args[1]);
 
     case "signin":
         {

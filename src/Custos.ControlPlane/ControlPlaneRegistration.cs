@@ -1,5 +1,6 @@
 using Custos.ControlPlane.Backup;
 using Custos.ControlPlane.Entitlements;
+using Custos.ControlPlane.Exports;
 using Custos.ControlPlane.Mail;
 using Custos.ControlPlane.Organizations;
 using Custos.ControlPlane.Partners;
@@ -33,6 +34,12 @@ public static class ControlPlaneRegistration
         services.AddScoped<ListOrganizations>();
         services.AddScoped<SetDownloadLimit>();
         services.AddScoped<SetOrganizationFeature>();
+
+        // CSV exports of the Organizations page. The host registers the ExportFolder.
+        services.AddScoped<RequestCsvExport>();
+        services.AddScoped<ListCsvExports>();
+        services.AddScoped<FindCsvExport>();
+        services.AddScoped<RunCsvExports>();
 
         // The operator's grants of sales-gated features.
         services.AddScoped<ListFeatureEntitlements>();

@@ -1,6 +1,7 @@
 using Custos.Data.Storage;
 using Custos.Domain.Audit;
 using Custos.Domain.Backup;
+using Custos.Domain.Exports;
 using Custos.Domain.Mail;
 using Custos.Domain.Organizations;
 using Custos.Domain.Partners;
@@ -65,6 +66,7 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<StoredMessage> StoredMessages => Set<StoredMessage>();
 
     public DbSet<StoragePurge> StoragePurges => Set<StoragePurge>();
+    public DbSet<CsvExport> CsvExports => Set<CsvExport>();
 
     /// Both engines quote identifiers the SQL-standard way, so one filter text serves both.
     private static string Quote(string identifier) => $"\"{identifier}\"";
@@ -290,6 +292,28 @@ public abstract class AppDbContext(DbContextOptions options)
             // The reset rate limit counts an organization's recent links.
             e.HasIndex(l => new { l.OrganizationId, l.Purpose, l.CreatedAt });
             e.HasOne<LoginAccount>().WithMany().HasForeignKey(l => l.LoginAccountId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<CsvExport>(e =>
+        {
+            e.ToTable("CsvExports");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.RequestedByName).HasMaxLength(CsvExport.MaxNameLength);
+            e.Property(x => x.RequestedByEmail).HasMaxLength(256);
+            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.Search).HasMaxLength(CsvExport.MaxSearchLength);
+            e.Property(x => x.PlanType).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.State).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.FileName).HasMaxLength(CsvExport.MaxFileNameLength);
+            e.Property(x => x.Error).HasMaxLength(CsvExport.MaxErrorLength);
+            e.Property(x => x.Version).IsConcurrencyToken();
+            e.Ignore(x => x.Query);
+
+            // The job finds work (queued, or running with a lapsed lease) and expired files; the
+            // Exports page lists a partner's newest.
+            e.HasIndex(x => new { x.State, x.CreatedAt });
+            e.HasIndex(x => new { x.PartnerId, x.CreatedAt });
+            e.HasOne<Partner>().WithMany().HasForeignKey(x => x.PartnerId).OnDelete(DeleteBehavior.Restrict);
         });
 
         builder.Entity<FeatureEntitlement>(e =>

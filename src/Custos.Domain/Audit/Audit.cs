@@ -41,6 +41,10 @@ public enum AuditEventType
     FeatureEntitlementGranted = 1300,
     FeatureEntitlementRevoked = 1301,
 
+    CsvExportRequested = 1520,
+    CsvExportReady = 1521,
+    CsvExportFailed = 1522,
+    CsvExportFileDeleted = 1523,
     NotificationSettingsChanged = 1540,
     OrganizationPasswordResetSent = 1541,
 }

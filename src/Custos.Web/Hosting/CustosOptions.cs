@@ -32,6 +32,10 @@ public sealed class CustosOptions
 
         /// How often the maintained tab counts fold their deltas (PostgreSQL only).
         public int CountRollUpIntervalSeconds { get; set; } = 10;
+
+        /// How often the export job looks for queued exports and expired files; a new export
+        /// also starts the job at once.
+        public int ExportIntervalSeconds { get; set; } = 30;
     }
 
     /// Backup storage (see Custos.DataPlane/Storage/README.md). Empty paths: under the data path.

@@ -1,3 +1,4 @@
+using Custos.ControlPlane.Exports;
 using Custos.ControlPlane.Organizations;
 using Custos.Data;
 using Custos.Data.Counting;
@@ -46,6 +47,12 @@ public static class Scheduling
                     .WithSimpleSchedule(x => x.WithInterval(TimeSpan.FromSeconds(Math.Max(1, options.Scheduler.PurgeIntervalSeconds))).RepeatForever()),
                 j => j.WithIdentity(PurgeJob.Key).DisallowConcurrentExecution());
 
+            q.ScheduleJob<CsvExportJob>(
+                t => t.WithIdentity("csv-exports")
+                    .StartNow()
+                    .WithSimpleSchedule(x => x.WithInterval(TimeSpan.FromSeconds(Math.Max(1, options.Scheduler.ExportIntervalSeconds))).RepeatForever()),
+                j => j.WithIdentity(CsvExportJob.Key).DisallowConcurrentExecution());
+
             if (provider == DatabaseProvider.Postgres)
             {
                 q.ScheduleJob<CountRollUpJob>(
@@ -73,6 +80,38 @@ public sealed class PurgeJob(PurgeDueOrganizations purge, ILogger<PurgeJob> log)
             log.LogInformation(
                 "Purge run: {Purged} purged, {Waiting} awaiting the Data Protection Officer, {Conflicts} left to the next run",
                 run.Purged, run.AwaitingApproval, run.Conflicts);
+        }
+    }
+}
+
+/// Builds queued CSV exports and deletes expired ones (see <see cref="RunCsvExports"/>).
+[DisallowConcurrentExecution]
+public sealed class CsvExportJob(RunCsvExports exports, ILogger<CsvExportJob> log) : IJob
+{
+    public static readonly JobKey Key = new("csv-exports");
+
+    /// Starts the job now (a new export) when this host runs a scheduler; otherwise the export
+    /// waits, saved as queued, for a host that does.
+    public static async Task TriggerAsync(IServiceProvider services, CancellationToken ct)
+    {
+        if (services.GetService<ISchedulerFactory>() is not { } factory)
+        {
+            return;
+        }
+
+        var scheduler = await factory.GetScheduler(ct);
+        if (await scheduler.GetJobDetail(Key, ct) is not null)
+        {
+            await scheduler.TriggerJob(Key, ct);
+        }
+    }
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var run = await exports.HandleAsync(cancellationToken);
+        if (run.Ready + run.Failed + run.FilesDeleted > 0)
+        {
+            log.LogInformation("Export run: {Ready} ready, {Failed} failed, {Deleted} expired files deleted", run.Ready, run.Failed, run.FilesDeleted);
         }
     }
 }

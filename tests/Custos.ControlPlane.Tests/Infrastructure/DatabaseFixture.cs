@@ -1,3 +1,4 @@
+using Custos.ControlPlane.Exports;
 using Custos.ControlPlane.Mail;
 using Custos.Data;
 using Custos.DataPlane.Storage;
@@ -96,7 +97,10 @@ public abstract class DatabaseFixture : IAsyncLifetime
         services.AddControlPlane();
         services.AddCustosStorage(Storage);
         services.AddSingleton<IOrganizationDataPurger>(sp => Purger.Around(sp.GetRequiredService<StoragePurger>()));
+
+        // What the host provides to the control plane: where links in mail point, where exports go.
         services.AddSingleton<IMailAddresses, TestMailAddresses>();
+        services.AddSingleton(new ExportFolder(Path.Combine(WorkDir, "exports")));
 
         // The partner user use cases work through Identity's UserManager, as in the host.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();

@@ -1,11 +1,10 @@
 using System.Globalization;
-using Custos.ControlPlane.Organizations;
 using Custos.Domain.Plans;
 
-namespace Custos.Web.Components.Portal.Organizations;
+namespace Custos.ControlPlane.Organizations;
 
 /// How the Organizations page writes prices, seats, storage and dates: invariant, so every
-/// partner reads the same text (and the CSV export can reuse it).
+/// partner reads the same text, and the CSV export writes the same values.
 public static class OrganizationListFormat
 {
     private static readonly string[] StorageUnits = ["KB", "MB", "GB", "TB", "PB", "EB"];
