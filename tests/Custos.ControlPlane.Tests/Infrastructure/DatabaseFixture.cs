@@ -1,3 +1,5 @@
+using Custos.ControlPlane.Mail;
+using Custos.ControlPlane.Partners;
 using Custos.Data;
 using Custos.DataPlane.Storage;
 using Custos.Domain.Organizations;
@@ -7,6 +9,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Custos.ControlPlane.Tests.Infrastructure;
@@ -93,7 +96,10 @@ public abstract class DatabaseFixture : IAsyncLifetime
 
         // The partner user use cases work through Identity's UserManager, as in the host.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
-        services.AddIdentityCore<AppUser>().AddEntityFrameworkStores<AppDbContext>().AddDefaultTokenProviders();
+        services.AddIdentityCore<AppUser>().AddEntityFrameworkStores<AppDbContext>().AddDefaultTokenProviders().AddPasswordLinkTokens();
+
+        // Links in mail point at a fixed address; the host derives it from its configuration.
+        services.TryAddSingleton<IMailAddresses>(new FixedMailAddresses(new Uri("https://custos.test/"), "custos.test"));
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
@@ -123,3 +129,6 @@ public abstract class DatabaseFixture : IAsyncLifetime
     private static T Ok<T>(Domain.Result<T> result) =>
         result.Error is null ? result.Value! : throw new InvalidOperationException("Seeding failed: " + result.Error.Message);
 }
+
+/// The mail addresses of the use-case tests' imaginary host.
+public sealed record FixedMailAddresses(Uri PublicBase, string MessageIdDomain) : IMailAddresses;
