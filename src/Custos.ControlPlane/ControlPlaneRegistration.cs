@@ -14,6 +14,8 @@ public static class ControlPlaneRegistration
     {
         // Mail is queued in the caller's unit of work; the host provides IMailAddresses.
         services.AddScoped<Outbox>();
+        services.AddScoped<ListOutboxMessages>();
+        services.AddScoped<RetryOutboxMessage>();
 
         services.AddScoped<OrganizationCommands>();
         services.AddScoped<CreateOrganization>();
@@ -43,6 +45,7 @@ public static class ControlPlaneRegistration
         services.AddScoped<ListCredentialSources>();
         services.AddScoped<ListLoginAccounts>();
         services.AddScoped<RegenerateApiToken>();
+        services.AddScoped<SendOwnerInvitation>();
         services.AddScoped<GetJournal>();
         services.AddScoped<RegenerateJournalAddress>();
 

@@ -38,6 +38,9 @@ public enum AuditEventType
 
     FeatureEntitlementGranted = 1300,
     FeatureEntitlementRevoked = 1301,
+
+    OrganizationInvitationSent = 1500,
+    OutboxMessageRetried = 1501,
 }
 
 /// Who did something. When a partner user acts inside the customer portal as a client, the
