@@ -7,6 +7,7 @@ using Custos.Domain.Audit;
 using Custos.Domain.Mail;
 using Custos.Domain.Organizations;
 using Custos.Web.Hosting;
+using Custos.Web.Hosting.Mail;
 using Custos.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -262,6 +263,40 @@ public sealed partial class MailDeliveryTests : IDisposable
         smtp.To(world.Owner).Count.ShouldBe(1);
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task RunsOnTwoNodesAtOnce_DeliverEachMessageExactlyOnce(DatabaseProvider provider)
+    {
+        await using var smtp = await SmtpReceiver.StartAsync();
+        var connection = provider == DatabaseProvider.Postgres ? await TestPostgres.CreateDatabaseAsync("custos_mail") : null;
+        try
+        {
+            // Two nodes on one database; their schedulers are off so that this test runs the deliveries itself, side by side.
+            using var otherData = new TempFolder("mail-node");
+            await using var first = await StartAsync(smtp, scheduler: false, provider, connection);
+            await using var second = await StartAsync(smtp, scheduler: false, provider, connection, provider == DatabaseProvider.Sqlite ? _data.Path : otherData.Path);
+            var recipients = Enumerable.Range(0, 30).Select(i => $"node.{i}@example.test").ToArray();
+            var ids = await AddMailAsync(first, recipients);
+
+            var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
+                (i % 2 == 0 ? first : second).InScopeAsync(sp => sp.GetRequiredService<OutboxDelivery>().RunAsync(CancellationToken.None))));
+
+            runs.Sum(r => r.Sent).ShouldBe(ids.Length);
+            smtp.Messages.Count.ShouldBe(ids.Length);
+            smtp.Messages.Select(m => m.MessageId).Distinct().Count().ShouldBe(ids.Length);
+            var rows = await first.InDatabaseAsync(db => db.OutboxMessages.AsNoTracking().Where(m => ids.Contains(m.Id)).ToListAsync());
+            rows.ShouldAllBe(m => m.SentAt != null && m.Attempts == 1);
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await TestPostgres.DropDatabaseAsync(connection);
+            }
+        }
+    }
+
     [Fact]
     public async Task Operator_RetryNow_DeliversAFailedMessageAndIsAudited_OthersCannotSeeThePage()
     {
@@ -312,9 +347,10 @@ public sealed partial class MailDeliveryTests : IDisposable
         failure.ToString().ShouldContain(message);
     }
 
-    private Task<CustosApp> StartAsync(SmtpReceiver smtp, bool scheduler = true)
+    private Task<CustosApp> StartAsync(
+        SmtpReceiver smtp, bool scheduler = true, DatabaseProvider provider = DatabaseProvider.Sqlite, string? connectionString = null, string? dataPath = null)
     {
-        var options = new CustosAppOptions(_data.Path).WithSmtp(smtp);
+        var options = new CustosAppOptions(dataPath ?? _data.Path) { Provider = provider, ConnectionString = connectionString }.WithSmtp(smtp);
         return CustosApp.StartAsync(options with
         {
             Settings = new Dictionary<string, string?>(options.Settings) { ["Custos:Scheduler:Enabled"] = scheduler ? "true" : "false" },
