@@ -18,6 +18,8 @@ public static class ControlPlaneRegistration
         services.AddScoped<Outbox>();
         services.AddScoped<LifecycleNotices>();
         services.AddScoped<SendPasswordReset>();
+        services.AddScoped<ListOutboxMessages>();
+        services.AddScoped<RetryOutboxMessage>();
 
         services.AddScoped<OrganizationCommands>();
         services.AddScoped<CreateOrganization>();
@@ -53,6 +55,7 @@ public static class ControlPlaneRegistration
         services.AddScoped<ListCredentialSources>();
         services.AddScoped<ListLoginAccounts>();
         services.AddScoped<RegenerateApiToken>();
+        services.AddScoped<SendOwnerInvitation>();
         services.AddScoped<GetJournal>();
         services.AddScoped<RegenerateJournalAddress>();
 

@@ -6,7 +6,6 @@ using Custos.Domain.Audit;
 using Custos.Domain.Organizations;
 using Custos.Domain.Partners;
 using Custos.Domain.Plans;
-using Custos.Web.Hosting.Mail;
 using Custos.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -68,7 +67,7 @@ public abstract partial class UsersPageTests<TFixture>(TFixture fixture) : IClas
         response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await UserExistsAsync(email)).ShouldBeFalse();
         (await AuditCountAsync(team)).ShouldBe(audit);
-        MailsTo(email).ShouldBeEmpty();
+        (await MailsToAsync(email)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -132,7 +131,7 @@ public abstract partial class UsersPageTests<TFixture>(TFixture fixture) : IClas
             .ShouldBe(1);
 
         // The same link went out by mail; reloading the page does not show it again.
-        var mail = MailsTo(email).ShouldHaveSingleItem();
+        var mail = (await MailsToAsync(email)).ShouldHaveSingleItem();
         mail.TextBody.ShouldNotBeNull().ShouldContain(link);
         (await session.GetHtmlAsync("/users")).ShouldNotContain("id=\"invitation-link\"");
 
@@ -416,15 +415,7 @@ public abstract partial class UsersPageTests<TFixture>(TFixture fixture) : IClas
     private Task<int> AuditCountAsync(Team team) =>
         App.InDatabaseAsync(db => db.AuditEntries.CountAsync(a => a.PartnerId == team.Partner.Id));
 
-    private List<MimeMessage> MailsTo(string email)
-    {
-        var folder = App.Services.GetRequiredService<MailFolder>().Path;
-        return !Directory.Exists(folder)
-            ? []
-            : [.. Directory.GetFiles(folder, "*.eml")
-                .Select(f => MimeMessage.Load(f))
-                .Where(m => m.To.Mailboxes.Any(a => string.Equals(a.Address, email, StringComparison.OrdinalIgnoreCase)))];
-    }
+    private Task<List<MimeMessage>> MailsToAsync(string email) => DeliveredMail.ToAsync(App, email);
 
     [GeneratedRegex("id=\"invitation-link\"[^>]*value=\"([^\"]+)\"")]
     private static partial Regex InvitationLink();

@@ -1,3 +1,4 @@
+using Custos.ControlPlane.Mail;
 using Custos.Data;
 using Custos.Domain;
 using Custos.Domain.Audit;
@@ -7,13 +8,15 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Custos.ControlPlane.Organizations;
 
-public sealed record CreateOrganizationRequest(Scope Scope, Actor Actor, Guid PartnerId, Guid PlanId, NewOrganization Organization);
+/// <paramref name="SendSignIn"/>: the "Send sign in" checkbox as posted; while the partner hides it, the partner's default decides.
+public sealed record CreateOrganizationRequest(Scope Scope, Actor Actor, Guid PartnerId, Guid PlanId, NewOrganization Organization, bool SendSignIn = false);
 
 /// Creates an Active organization for the acting partner or a partner below it, on a plan offered
 /// to that partner. Email and name are unique among live organizations; the database enforces it
 /// too, so a racing create gets the same typed error. The owner's login account is created with it,
-/// and an Archiver organization gets its journal address.
-public sealed class CreateOrganization(AppDbContext db, TimeProvider clock, IJournalAddressGenerator journal)
+/// and an Archiver organization gets its journal address. With <see cref="CreateOrganizationRequest.SendSignIn"/>
+/// the owner's invitation (link and mail) is saved in the same transaction.
+public sealed class CreateOrganization(AppDbContext db, TimeProvider clock, IJournalAddressGenerator journal, Outbox outbox)
 {
     public async Task<Result<Organization>> HandleAsync(CreateOrganizationRequest request, CancellationToken ct)
     {
@@ -62,9 +65,16 @@ public sealed class CreateOrganization(AppDbContext db, TimeProvider clock, IJou
         }
 
         db.Organizations.Add(org);
-        db.LoginAccounts.Add(LoginAccount.ForOwner(org, now));
+        var owner = LoginAccount.ForOwner(org, now);
+        db.LoginAccounts.Add(owner);
         db.AuditEntries.Add(AuditEntry.For(
             AuditEventType.OrganizationCreated, request.Actor, now, org.PartnerId, org.Id, null, OrganizationCommands.Snapshot(org)));
+        // The posted checkbox while the partner shows it; the partner's default when it is hidden.
+        if (partner.Notifications.SendSignIn(request.SendSignIn))
+        {
+            OwnerInvitation.Add(db, outbox, org, owner, partner.Name, request.Actor, now);
+        }
+
         var saved = await OrganizationCommands.SaveAsync(db, ct);
         return saved.Error is null ? org : saved.Error;
     }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Custos.ControlPlane.Mail;
 using Custos.Data;
 using Custos.Domain;
 using Custos.Domain.Audit;
@@ -9,13 +10,16 @@ namespace Custos.ControlPlane.Partners;
 
 public sealed record CreatePartnerUserRequest(ActingUser Acting, string? Email, string? DisplayName, PartnerRole? Role);
 
-/// <see cref="SetPasswordToken"/> is Identity's password-reset token: the new user chooses a
-/// password with it. It is stored nowhere, so the page can show it only once.
-public sealed record CreatedPartnerUser(Guid UserId, string Email, string DisplayName, PartnerRole Role, string SetPasswordToken);
+/// <see cref="SetPasswordToken"/> is the invitation token (7 days): the new user chooses a password
+/// with it, through <see cref="InvitationLink"/>. It is stored nowhere but in the invitation mail, so
+/// the page can show it only once.
+public sealed record CreatedPartnerUser(
+    Guid UserId, string Email, string DisplayName, PartnerRole Role, string SetPasswordToken, Uri InvitationLink, TimeSpan ValidFor);
 
-/// Adds a user to the acting partner, without a password. Email addresses are unique across the
-/// platform (they are the sign-in names); Identity's own user checks run before anything is saved.
-public sealed class CreatePartnerUser(AppDbContext db, UserManager<AppUser> users, TimeProvider clock)
+/// Adds a user to the acting partner, without a password, and the invitation mail in the same
+/// SaveChanges. Email addresses are unique across the platform (they are the sign-in names);
+/// Identity's own user checks run before anything is saved.
+public sealed class CreatePartnerUser(AppDbContext db, UserManager<AppUser> users, TimeProvider clock, Outbox outbox)
 {
     public async Task<Result<CreatedPartnerUser>> HandleAsync(CreatePartnerUserRequest request, CancellationToken ct)
     {
@@ -68,6 +72,15 @@ public sealed class CreatePartnerUser(AppDbContext db, UserManager<AppUser> user
             }
         }
 
+        // The token needs only the user's id and security stamp, so the mail is written with the user.
+        var token = await PasswordLinkTokens.InvitationTokenAsync(users, user);
+        var link = PartnerUserMail.PasswordLink(outbox.Addresses, email, token);
+        var inviter = await db.Users.AsNoTracking().Where(u => u.Id == admin.UserId).Select(u => u.DisplayName).SingleAsync(ct);
+        var partnerName = await db.Partners.AsNoTracking().Where(p => p.Id == admin.PartnerId).Select(p => p.Name).SingleAsync(ct);
+        outbox.Add(
+            PartnerUserMail.Invitation(email, name, partnerName, inviter, link, PasswordLinkTokens.InvitationLifetime),
+            PartnerUserMail.InvitationKind, admin.PartnerId);
+
         db.Users.Add(user);
         db.AuditEntries.Add(PartnerAdministration.Audit(AuditEventType.PartnerUserCreated, admin, now, null, PartnerAdministration.Snapshot(user)));
         var saved = await PartnerAdministration.SaveAsync(db, ct);
@@ -76,8 +89,7 @@ public sealed class CreatePartnerUser(AppDbContext db, UserManager<AppUser> user
             return saved.Error;
         }
 
-        var token = await users.GeneratePasswordResetTokenAsync(user);
-        return new CreatedPartnerUser(user.Id, email, name, role, token);
+        return new CreatedPartnerUser(user.Id, email, name, role, token, link, PasswordLinkTokens.InvitationLifetime);
     }
 
     private static Error Refusal(IEnumerable<IdentityError> errors)

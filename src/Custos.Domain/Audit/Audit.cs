@@ -41,6 +41,8 @@ public enum AuditEventType
     FeatureEntitlementGranted = 1300,
     FeatureEntitlementRevoked = 1301,
 
+    OrganizationInvitationSent = 1500,
+    OutboxMessageRetried = 1501,
     CsvExportRequested = 1520,
     CsvExportReady = 1521,
     CsvExportFailed = 1522,

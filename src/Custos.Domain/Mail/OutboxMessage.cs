@@ -104,5 +104,72 @@ public sealed class OutboxMessage
         Version++;
     }
 
+    /// Claims the message for one attempt before it is handed to the transport: the attempt is
+    /// counted and the next one is already scheduled by <paramref name="retry"/>, so a crash in the
+    /// middle of the attempt leaves a message that is tried again later. Saving the claim is what
+    /// makes it exclusive: a second claim of the same version fails on the concurrency token.
+    public Result BeginAttempt(DateTimeOffset now, DeliveryRetry retry)
+    {
+        if (!IsPending)
+        {
+            return new MessageNotPending();
+        }
+
+        if (NextAttemptAt > now)
+        {
+            return new MessageNotDue(NextAttemptAt);
+        }
+
+        RecordAttempt(now + retry.DelayAfter(Attempts + 1));
+        return Result.Ok;
+    }
+
+    /// The server accepted the message (250 after DATA).
+    public void RecordSent(DateTimeOffset now)
+    {
+        SentAt = now;
+        FailedAt = null;
+        LastError = null;
+        Version++;
+    }
+
+    /// The attempt failed. A permanent refusal (the server rejected the recipient or the message)
+    /// fails the message at once; otherwise it waits for the retry its claim scheduled, unless it
+    /// is older than <see cref="DeliveryRetry.GiveUpAfter"/>.
+    public void RecordFailure(DateTimeOffset now, string error, bool permanent, DeliveryRetry retry)
+    {
+        LastError = Cut(error, MaxErrorLength);
+        if (permanent || now - CreatedAt >= retry.GiveUpAfter)
+        {
+            FailedAt = now;
+        }
+
+        Version++;
+    }
+
+    /// The operator asks for an attempt now: a retrying message is due at once, a failed one gets
+    /// one more attempt (if that fails too, it fails again with the new error). Sent messages are never sent again.
+    public Result RetryNow(DateTimeOffset now)
+    {
+        if (SentAt is not null)
+        {
+            return new MessageAlreadySent(SentAt.Value);
+        }
+
+        FailedAt = null;
+        NextAttemptAt = now;
+        Version++;
+        return Result.Ok;
+    }
+
     private static string Cut(string text, int max) => text.Length <= max ? text : text[..max];
 }
+
+/// The message was sent or given up; nothing more is tried.
+public sealed record MessageNotPending() : Error("mail-not-pending", "This message is no longer waiting for delivery.");
+
+/// The message waits for its next attempt.
+public sealed record MessageNotDue(DateTimeOffset NextAttemptAt) : Error("mail-not-due", "This message is not due for delivery yet.");
+
+/// The server accepted the message already; it is never sent twice on purpose.
+public sealed record MessageAlreadySent(DateTimeOffset SentAt) : Error("mail-already-sent", "This message was delivered already; it is not sent again.");

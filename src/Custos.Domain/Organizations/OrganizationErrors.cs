@@ -99,3 +99,6 @@ public sealed record FeatureNotSalesGated(OrganizationFeature Feature)
 {
     public override string? Field => "feature";
 }
+
+/// Invitations go to the organization's owner; other login accounts sign in through their own mail system.
+public sealed record InvitationOnlyForOwner() : Error("invitation-owner-only", "Only the owner's login account can be sent an invitation.");

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Custos.ControlPlane.Partners;
 using Custos.Data;
 using Custos.Domain.Audit;
 using Microsoft.AspNetCore.Identity;
@@ -149,9 +150,11 @@ public static class AuthRegistration
             .AddUserStore<CustosUserStore>()
             .AddSignInManager()
             .AddClaimsPrincipalFactory<CustosClaimsFactory>()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddPasswordLinkTokens();
 
-        // Password reset links work for an hour (and once: a reset changes the security stamp).
+        // Password reset links work for an hour, invitation links 7 days (PasswordLinkTokens); both once:
+        // setting the password changes the security stamp.
         services.Configure<DataProtectionTokenProviderOptions>(o => o.TokenLifespan = TimeSpan.FromHours(1));
 
         services.AddAuthorizationBuilder()

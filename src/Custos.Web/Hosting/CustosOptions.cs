@@ -73,5 +73,66 @@ public sealed class CustosOptions
     {
         /// The sender of every message Custos sends.
         public string From { get; set; } = "Custos <no-reply@custos.local>";
+
+        /// The SMTP server mail goes to; without a Host, messages are written as .eml files under `{DataPath}/mail`.
+        public SmtpOptions Smtp { get; set; } = new();
+
+        public DeliveryOptions Delivery { get; set; } = new();
     }
+
+    public sealed class SmtpOptions
+    {
+        /// The server's name or address; empty: no SMTP, .eml files instead.
+        public string Host { get; set; } = "";
+
+        /// 0: the usual port of <see cref="Security"/> (465 for SslOnConnect, 587 for StartTls, 25 otherwise).
+        public int Port { get; set; }
+
+        public SmtpSecurity Security { get; set; } = SmtpSecurity.Auto;
+
+        /// Empty: no authentication.
+        public string UserName { get; set; } = "";
+
+        public string Password { get; set; } = "";
+
+        /// How long connecting (TCP, TLS, greeting) may take.
+        public int ConnectTimeoutSeconds { get; set; } = 15;
+
+        /// How long the server may take to answer one command (DATA included).
+        public int CommandTimeoutSeconds { get; set; } = 30;
+
+        public int EffectivePort => Port > 0 ? Port : Security switch
+        {
+            SmtpSecurity.SslOnConnect => 465,
+            SmtpSecurity.StartTls => 587,
+            _ => 25,
+        };
+    }
+
+    /// How the outbox is delivered (see Hosting/Mail/README.md).
+    public sealed class DeliveryOptions
+    {
+        /// How often the delivery job looks for due messages.
+        public int IntervalSeconds { get; set; } = 5;
+
+        /// Messages read per batch; a run goes on with the next batch while messages are due.
+        public int BatchSize { get; set; } = 20;
+
+        /// The wait before the first retry; it doubles with each failed attempt, up to <see cref="MaxRetrySeconds"/>.
+        public int FirstRetrySeconds { get; set; } = 60;
+
+        public int MaxRetrySeconds { get; set; } = 3600;
+
+        /// A message still undelivered this long after it was written is given up (failed).
+        public int GiveUpAfterHours { get; set; } = 24;
+    }
+}
+
+/// How the SMTP connection is secured. Auto: TLS on connect for port 465, STARTTLS when the server offers it otherwise.
+public enum SmtpSecurity
+{
+    Auto,
+    None,
+    StartTls,
+    SslOnConnect,
 }

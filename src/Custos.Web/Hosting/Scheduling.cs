@@ -2,6 +2,7 @@ using Custos.ControlPlane.Exports;
 using Custos.ControlPlane.Organizations;
 using Custos.Data;
 using Custos.Data.Counting;
+using Custos.Web.Hosting.Mail;
 using Quartz;
 
 namespace Custos.Web.Hosting;
@@ -52,6 +53,12 @@ public static class Scheduling
                     .StartNow()
                     .WithSimpleSchedule(x => x.WithInterval(TimeSpan.FromSeconds(Math.Max(1, options.Scheduler.ExportIntervalSeconds))).RepeatForever()),
                 j => j.WithIdentity(CsvExportJob.Key).DisallowConcurrentExecution());
+
+            q.ScheduleJob<MailDeliveryJob>(
+                t => t.WithIdentity("deliver-outbox")
+                    .StartNow()
+                    .WithSimpleSchedule(x => x.WithInterval(TimeSpan.FromSeconds(Math.Max(1, options.Mail.Delivery.IntervalSeconds))).RepeatForever()),
+                j => j.WithIdentity(MailDeliveryJob.Key).DisallowConcurrentExecution());
 
             if (provider == DatabaseProvider.Postgres)
             {
@@ -125,4 +132,23 @@ public sealed class CountRollUpJob(AppDbContext db) : IJob
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
         await OrganizationCounters.RollUpAsync(db, cancellationToken);
+}
+
+/// Hands due outbox messages to the mail transport (see Hosting/Mail/README.md). One run at a time
+/// across the cluster; a server that is down ends the run and the next run tries again.
+[DisallowConcurrentExecution]
+public sealed class MailDeliveryJob(OutboxDelivery delivery, ILogger<MailDeliveryJob> log) : IJob
+{
+    public static readonly JobKey Key = new("deliver-outbox");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var run = await delivery.RunAsync(cancellationToken);
+        if (run.DidAnything)
+        {
+            log.LogInformation(
+                "Mail delivery run: {Sent} sent, {Retrying} to retry, {Failed} failed{Stopped}",
+                run.Sent, run.Retrying, run.Failed, run.ServerUnavailable ? "; stopped: the server is unavailable" : "");
+        }
+    }
 }

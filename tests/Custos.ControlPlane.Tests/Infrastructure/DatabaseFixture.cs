@@ -1,5 +1,6 @@
 using Custos.ControlPlane.Exports;
 using Custos.ControlPlane.Mail;
+using Custos.ControlPlane.Partners;
 using Custos.Data;
 using Custos.DataPlane.Storage;
 using Custos.Domain.Organizations;
@@ -104,7 +105,9 @@ public abstract class DatabaseFixture : IAsyncLifetime
 
         // The partner user use cases work through Identity's UserManager, as in the host.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
-        services.AddIdentityCore<AppUser>().AddEntityFrameworkStores<AppDbContext>().AddDefaultTokenProviders();
+        services.AddIdentityCore<AppUser>().AddEntityFrameworkStores<AppDbContext>().AddDefaultTokenProviders().AddPasswordLinkTokens();
+
+        // Links in mail point at a fixed address; the host derives it from its configuration.
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 

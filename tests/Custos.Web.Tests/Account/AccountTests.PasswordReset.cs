@@ -33,8 +33,8 @@ public abstract partial class AccountTests<TFixture>
         knownText.ShouldContain("a link to choose a new password is on its way");
         (await TextOfAsync(stranger)).Replace(unknown, "ADDRESS", StringComparison.Ordinal)
             .ShouldBe(knownText.Replace(user.Email, "ADDRESS", StringComparison.Ordinal));
-        MailsTo(unknown).ShouldBeEmpty();
-        var mail = MailsTo(user.Email).ShouldHaveSingleItem();
+        (await MailsToAsync(unknown)).ShouldBeEmpty();
+        var mail = (await MailsToAsync(user.Email)).ShouldHaveSingleItem();
         var from = mail.From.Mailboxes.ShouldHaveSingleItem();
         (from.Name, from.Address).ShouldBe(("Custos", "no-reply@custos.local"));
         mail.Subject.ShouldBe("Reset your Custos password");
@@ -59,7 +59,7 @@ public abstract partial class AccountTests<TFixture>
         (await TextOfAsync(invalidAnswer)).ShouldContain("Enter an email address such as name@example.com.");
         controlAnswer.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await TextOfAsync(controlAnswer)).ShouldContain("Enter an email address such as name@example.com.");
-        MailsTo(overlong).ShouldBeEmpty();
+        (await MailsToAsync(overlong)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public abstract partial class AccountTests<TFixture>
         {
         }
 
-        var link = PathOf(ResetLinkOf(MailsTo(user.Email).ShouldHaveSingleItem()));
+        var link = PathOf(ResetLinkOf((await MailsToAsync(user.Email)).ShouldHaveSingleItem()));
 
         (await session.GetHtmlAsync(link)).ShouldContain("New password");
         using var reset = await PostNewPasswordAsync(session, link, NewPassword, NewPassword);
@@ -119,7 +119,7 @@ public abstract partial class AccountTests<TFixture>
         {
         }
 
-        var link = PathOf(ResetLinkOf(MailsTo(user.Email).ShouldHaveSingleItem()));
+        var link = PathOf(ResetLinkOf((await MailsToAsync(user.Email)).ShouldHaveSingleItem()));
         var hashBefore = (await LoadUserAsync(user.Id)).PasswordHash;
 
         using var tooShort = await PostNewPasswordAsync(session, link, "Short-1", "Short-1");
@@ -158,7 +158,7 @@ public abstract partial class AccountTests<TFixture>
         {
         }
 
-        var link = PathOf(ResetLinkOf(MailsTo(user.Email).ShouldHaveSingleItem()));
+        var link = PathOf(ResetLinkOf((await MailsToAsync(user.Email)).ShouldHaveSingleItem()));
         var code = Uri.UnescapeDataString(Regex.Match(link, "code=([^&]+)").Groups[1].Value);
         var other = await CreateUserAsync();
         var hashBefore = (await LoadUserAsync(user.Id)).PasswordHash;

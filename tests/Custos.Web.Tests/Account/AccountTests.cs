@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Custos.Data;
 using Custos.Domain.Partners;
-using Custos.Web.Hosting.Mail;
 using Custos.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
@@ -84,19 +83,8 @@ public abstract partial class AccountTests<TFixture>(TFixture fixture) : IClassF
             ? (location.IsAbsoluteUri ? location.PathAndQuery : location.OriginalString)
             : throw new InvalidOperationException($"No redirect: {(int)response.StatusCode}");
 
-    /// Every message the host has written to its mail folder for <paramref name="email"/>, oldest first.
-    protected List<MimeMessage> MailsTo(string email)
-    {
-        var folder = App.Services.GetRequiredService<MailFolder>().Path;
-        if (!Directory.Exists(folder))
-        {
-            return [];
-        }
-
-        return [.. Directory.GetFiles(folder, "*.eml").Order(StringComparer.Ordinal)
-            .Select(f => MimeMessage.Load(f))
-            .Where(m => m.To.Mailboxes.Any(a => string.Equals(a.Address, email, StringComparison.OrdinalIgnoreCase)))];
-    }
+    /// Every message the host has delivered to <paramref name="email"/> (as .eml files), oldest first.
+    protected Task<List<MimeMessage>> MailsToAsync(string email) => DeliveredMail.ToAsync(App, email);
 
     protected static string CurrentCode(string key) => new Totp(Base32Encoding.ToBytes(key)).ComputeTotp(TimeProvider.System.GetUtcNow().UtcDateTime);
 

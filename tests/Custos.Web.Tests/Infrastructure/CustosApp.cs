@@ -28,6 +28,25 @@ public sealed record CustosAppOptions(string DataPath)
     /// Any further configuration keys (e.g. "Custos:SeedDemo").
     public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
 
+    /// Runs the mail delivery job every second, so a test sees mail soon after the change that causes it.
+    public int MailDeliveryIntervalSeconds { get; init; } = 1;
+
+    /// Points the host's mail at <paramref name="smtp"/> (plain SMTP on 127.0.0.1) with short timeouts
+    /// and retries a second apart, so tests of a failing server need not wait minutes.
+    public CustosAppOptions WithSmtp(SmtpReceiver smtp, int commandTimeoutSeconds = 2, int firstRetrySeconds = 1) => this with
+    {
+        Settings = new Dictionary<string, string?>(Settings)
+        {
+            ["Custos:Mail:Smtp:Host"] = smtp.Host,
+            ["Custos:Mail:Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Custos:Mail:Smtp:Security"] = "None",
+            ["Custos:Mail:Smtp:ConnectTimeoutSeconds"] = commandTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Custos:Mail:Smtp:CommandTimeoutSeconds"] = commandTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Custos:Mail:Delivery:FirstRetrySeconds"] = firstRetrySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Custos:Mail:Delivery:MaxRetrySeconds"] = (firstRetrySeconds * 2).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        },
+    };
+
     /// Replaces services after the host registered its own. Note: Quartz 4.7 takes its clock from the
     /// container too, so a FakeTimeProvider registered here becomes the scheduler's clock as well
     /// (seen: the purge trigger fired once at start, then not again while the fake clock stood still).
@@ -125,6 +144,7 @@ public sealed class CustosApp : WebApplicationFactory<Program>
         builder.UseSetting("Database:Provider", _options.Provider.ToString());
         builder.UseSetting("ConnectionStrings:Custos", _options.ConnectionString ?? "");
         builder.UseSetting("Custos:Scheduler:PurgeIntervalSeconds", _options.PurgeIntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Custos:Mail:Delivery:IntervalSeconds", _options.MailDeliveryIntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var (key, value) in _options.Settings)
         {
             builder.UseSetting(key, value);
