@@ -1,7 +1,7 @@
-using Custos.Domain.Backup;
 using System.Net;
 using System.Net.Sockets;
 using Custos.DataPlane.Connectors.Imap;
+using Custos.Domain.Backup;
 using MailKit;
 using Microsoft.Extensions.Logging.Abstractions;
 

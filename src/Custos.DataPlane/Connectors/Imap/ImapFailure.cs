@@ -1,5 +1,5 @@
-using Custos.Domain.Backup;
 using System.Net.Sockets;
+using Custos.Domain.Backup;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Security;
