@@ -6,7 +6,8 @@ namespace Custos.DataPlane;
 
 public static class DataPlaneRegistration
 {
-    /// The IMAP connector (one per-host connection cap per process) and the mailbox sync.
+    /// The IMAP connector (one per-host connection cap per process), the mailbox sync, and the
+    /// encryption of mailbox passwords (needs the host's data protection).
     public static IServiceCollection AddDataPlane(this IServiceCollection services, ImapOptions imap)
     {
         services.AddSingleton(imap);
@@ -14,6 +15,7 @@ public static class DataPlaneRegistration
         services.AddSingleton<ImapConnector>();
         services.AddSingleton<IImapProbe, ImapProbe>();
         services.AddSingleton<MailboxSync>();
+        services.AddSingleton<ISecretProtector, DataProtectionSecrets>();
         return services;
     }
 }

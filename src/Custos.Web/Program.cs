@@ -5,7 +5,6 @@ using Custos.Data;
 using Custos.DataPlane;
 using Custos.DataPlane.Connectors.Imap;
 using Custos.DataPlane.Storage;
-using Custos.Domain.Backup;
 using Custos.Domain.Organizations;
 using Custos.Web.Components;
 using Custos.Web.Components.Account;
@@ -30,7 +29,6 @@ builder.Services.AddSingleton<IJournalAddressGenerator>(new RandomJournalAddress
 builder.Services.AddControlPlane();
 builder.Services.AddCustosStorage(options.Storage.Resolve(dataPath));
 builder.Services.AddDataPlane(builder.Configuration.GetSection("Custos:Imap").Get<ImapOptions>() ?? new ImapOptions());
-builder.Services.AddSingleton<ISecretProtector, DataProtectionSecrets>();
 builder.Services.AddSingleton(new ExportFolder(Path.Combine(dataPath, "exports")));
 builder.Services.AddCustosMail(options, dataPath);
 builder.Services.AddScoped<DemoSeeder>();

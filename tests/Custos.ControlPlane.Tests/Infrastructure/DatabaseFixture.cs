@@ -2,6 +2,8 @@ using Custos.ControlPlane.Exports;
 using Custos.ControlPlane.Mail;
 using Custos.ControlPlane.Partners;
 using Custos.Data;
+using Custos.DataPlane;
+using Custos.DataPlane.Connectors.Imap;
 using Custos.DataPlane.Storage;
 using Custos.Domain.Organizations;
 using Custos.Domain.Partners;
@@ -98,6 +100,7 @@ public abstract class DatabaseFixture : IAsyncLifetime
         services.AddControlPlane();
         services.AddCustosStorage(Storage);
         services.AddSingleton<IOrganizationDataPurger>(sp => Purger.Around(sp.GetRequiredService<StoragePurger>()));
+        services.AddDataPlane(new ImapOptions());
 
         // What the host provides to the control plane: where links in mail point, where exports go.
         services.AddSingleton<IMailAddresses, TestMailAddresses>();
@@ -106,8 +109,6 @@ public abstract class DatabaseFixture : IAsyncLifetime
         // The partner user use cases work through Identity's UserManager, as in the host.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddIdentityCore<AppUser>().AddEntityFrameworkStores<AppDbContext>().AddDefaultTokenProviders().AddPasswordLinkTokens();
-
-        // Links in mail point at a fixed address; the host derives it from its configuration.
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 

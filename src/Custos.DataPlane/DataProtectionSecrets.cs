@@ -1,7 +1,7 @@
 using Custos.Domain.Backup;
 using Microsoft.AspNetCore.DataProtection;
 
-namespace Custos.Web.Hosting;
+namespace Custos.DataPlane;
 
 /// Mailbox passwords encrypted with the host's data-protection key ring (kept under the data
 /// folder's keys/), so a copy of the database alone does not reveal them.
