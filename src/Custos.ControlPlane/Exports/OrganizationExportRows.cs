@@ -32,30 +32,12 @@ public static class OrganizationExportRows
 
     /// The organizations of the tab with the search and filters (same matching as the page: the
     /// normalized name or the Organization ID contains the term, taken literally).
-    public static IQueryable<Domain.Organizations.Organization> Matching(AppDbContext db, Scope scope, OrganizationExportQuery query)
-    {
-        var orgs = db.InScope(scope).AsNoTracking().Where(o => o.Status == query.Status);
-        var search = TextKey.Name(query.Search.Trim());
-        if (search.Length > 0)
-        {
-            var namePattern = "%" + ListOrganizations.EscapeLike(search) + "%";
-            var idPattern = "%" + ListOrganizations.EscapeLike(search.ToUpperInvariant()) + "%";
-            orgs = orgs.Where(o => EF.Functions.Like(o.NameNormalized, namePattern, "\\")
-                || EF.Functions.Like(o.PublicId, idPattern, "\\"));
-        }
-
-        if (query.PlanType is { } type)
-        {
-            orgs = orgs.Where(o => o.PlanType == type);
-        }
-
-        if (query.NeedAuthenticationOnly)
-        {
-            orgs = orgs.Where(o => o.CredentialError);
-        }
-
-        return orgs;
-    }
+    public static IQueryable<Domain.Organizations.Organization> Matching(AppDbContext db, Scope scope, OrganizationExportQuery query) =>
+        ListOrganizations.Filter(
+            db.InScope(scope).AsNoTracking().Where(o => o.Status == query.Status),
+            TextKey.Name(query.Search.Trim()),
+            query.PlanType,
+            query.NeedAuthenticationOnly ? CredentialFilter.NeedAuthentication : CredentialFilter.All);
 
     public static IQueryable<ExportRow> Rows(AppDbContext db, Scope scope, OrganizationExportQuery query) =>
         from o in Matching(db, scope, query)

@@ -224,7 +224,10 @@ public sealed partial class ListOrganizations(AppDbContext db)
         return (name, id);
     }
 
-    private static IQueryable<Organization> Filter(IQueryable<Organization> orgs, string search, PlanType? planType, CredentialFilter credential)
+    /// The page's search and filters over any set of organizations (the CSV export applies the same):
+    /// the normalized name or the Organization ID contains <paramref name="search"/> (already a
+    /// normalized key), taken literally.
+    public static IQueryable<Organization> Filter(IQueryable<Organization> orgs, string search, PlanType? planType, CredentialFilter credential)
     {
         if (search.Length > 0)
         {
