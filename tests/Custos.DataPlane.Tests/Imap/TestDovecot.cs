@@ -50,12 +50,30 @@ public static class TestDovecot
         return new ImapEndpoint(host, port, ImapSecurity.None, name, password);
     }
 
+    /// Signs in as a test user. Dovecot rereads its password file at most about once a second, so a
+    /// user added a moment ago may be refused briefly: setup retries for a few seconds.
     public static async Task<ImapClient> ConnectAsync(ImapEndpoint user)
     {
-        var client = new ImapClient();
-        await client.ConnectAsync(user.Host, user.Port, SecureSocketOptions.None);
-        await client.AuthenticateAsync(user.UserName, user.Password);
-        return client;
+        for (var attempt = 1; ; attempt++)
+        {
+            var client = new ImapClient();
+            try
+            {
+                await client.ConnectAsync(user.Host, user.Port, SecureSocketOptions.None);
+                await client.AuthenticateAsync(user.UserName, user.Password);
+                return client;
+            }
+            catch (AuthenticationException) when (attempt < 20)
+            {
+                client.Dispose();
+                await Task.Delay(250);
+            }
+            catch
+            {
+                client.Dispose();
+                throw;
+            }
+        }
     }
 
     /// Appends messages to a folder (created when missing; "Projects.2026" is a subfolder: the

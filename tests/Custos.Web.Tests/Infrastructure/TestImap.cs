@@ -27,9 +27,7 @@ public sealed record TestImapUser(string Host, int Port, string UserName, string
             File.AppendAllText(users, $"{user.UserName}:{{PLAIN}}{user.Password}\n");
         }
 
-        using var client = new ImapClient();
-        await client.ConnectAsync(user.Host, user.Port, SecureSocketOptions.None);
-        await client.AuthenticateAsync(user.UserName, user.Password);
+        using var client = await SignInAsync(user);
         for (var i = 0; i < messages; i++)
         {
             var message = new MimeMessage { Subject = $"Test {i}" };
@@ -41,5 +39,31 @@ public sealed record TestImapUser(string Host, int Port, string UserName, string
 
         await client.DisconnectAsync(true);
         return user;
+    }
+
+    /// Dovecot rereads its password file at most about once a second: a user added a moment ago
+    /// may be refused briefly, so setup retries for a few seconds.
+    private static async Task<ImapClient> SignInAsync(TestImapUser user)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var client = new ImapClient();
+            try
+            {
+                await client.ConnectAsync(user.Host, user.Port, SecureSocketOptions.None);
+                await client.AuthenticateAsync(user.UserName, user.Password);
+                return client;
+            }
+            catch (AuthenticationException) when (attempt < 20)
+            {
+                client.Dispose();
+                await Task.Delay(250);
+            }
+            catch
+            {
+                client.Dispose();
+                throw;
+            }
+        }
     }
 }
