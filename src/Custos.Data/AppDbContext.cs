@@ -65,6 +65,8 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<StoredMessage> StoredMessages => Set<StoredMessage>();
 
+    public DbSet<BackedUpMessage> BackedUpMessages => Set<BackedUpMessage>();
+
     public DbSet<StoragePurge> StoragePurges => Set<StoragePurge>();
     public DbSet<CsvExport> CsvExports => Set<CsvExport>();
 
@@ -347,6 +349,7 @@ public abstract class AppDbContext(DbContextOptions options)
         });
 
         StorageModel.Configure(builder);
+        BackupIndexModel.Configure(builder);
 
         builder.Entity<AppUser>(e =>
         {

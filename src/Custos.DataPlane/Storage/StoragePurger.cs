@@ -78,6 +78,7 @@ public sealed class StoragePurger(
                 platform);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             await db.StoredChunks.Where(c => c.OrganizationId == organizationId).ExecuteDeleteAsync(ct);
+            await db.BackedUpMessages.Where(m => m.OrganizationId == organizationId).ExecuteDeleteAsync(ct);
             await db.StoredMessages.Where(m => m.OrganizationId == organizationId).ExecuteDeleteAsync(ct);
 
             // Two purges racing for one organization both get here; only one certificate is issued.

@@ -61,7 +61,7 @@ public sealed class PortalBrowser(IBrowserContext context, IPage page) : IAsyncD
             return address.AbsolutePath == path
                 && query.Count == expected.Length
                 && expected.All(e => query.TryGetValue(e.Key, out var v) && v == e.Value);
-        });
+        }, new() { WaitUntil = WaitUntilState.Commit });
 
     /// Clicks a link and waits until the browser has committed to the page it leads to (a new
     /// address). Callers then assert on that page with auto-waiting locators. Waiting here for a

@@ -183,6 +183,57 @@ namespace Custos.Data.Migrations.Postgres
                         });
                 });
 
+            modelBuilder.Entity("Custos.Data.Storage.BackedUpMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("BackedUpAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("Date")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Folder")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<long>("LogicalBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("MailboxId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("SealedHeaders")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<Guid>("StoredMessageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("Uid")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UidValidity")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StoredMessageId");
+
+                    b.HasIndex("MailboxId", "Folder", "UidValidity", "Uid")
+                        .IsUnique();
+
+                    b.HasIndex("OrganizationId", "MailboxId", "Folder", "Date");
+
+                    b.ToTable("BackedUpMessages", (string)null);
+                });
+
             modelBuilder.Entity("Custos.Data.Storage.OrganizationDataKey", b =>
                 {
                     b.Property<Guid>("OrganizationId")

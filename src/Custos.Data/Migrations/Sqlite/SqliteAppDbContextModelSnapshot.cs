@@ -119,6 +119,57 @@ namespace Custos.Data.Migrations.Sqlite
                         });
                 });
 
+            modelBuilder.Entity("Custos.Data.Storage.BackedUpMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BackedUpAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("Date")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Folder")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LogicalBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("MailboxId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("SealedHeaders")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<Guid>("StoredMessageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Uid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UidValidity")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StoredMessageId");
+
+                    b.HasIndex("MailboxId", "Folder", "UidValidity", "Uid")
+                        .IsUnique();
+
+                    b.HasIndex("OrganizationId", "MailboxId", "Folder", "Date");
+
+                    b.ToTable("BackedUpMessages", (string)null);
+                });
+
             modelBuilder.Entity("Custos.Data.Storage.OrganizationDataKey", b =>
                 {
                     b.Property<Guid>("OrganizationId")
