@@ -4,6 +4,7 @@ using Custos.ControlPlane.Exports;
 using Custos.ControlPlane.Mail;
 using Custos.ControlPlane.Organizations;
 using Custos.ControlPlane.Partners;
+using Custos.ControlPlane.Transfers;
 using Custos.Domain.Organizations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -76,6 +77,16 @@ public static class ControlPlaneRegistration
         services.AddScoped<SetGroupMembers>();
         services.AddScoped<SetGroupOrganizations>();
         services.AddScoped<ChangeNotificationSettings>();
+
+        // Transfers of organizations between partners (see Transfers/README.md).
+        services.AddScoped<RequestTransfer>();
+        services.AddScoped<CancelTransfer>();
+        services.AddScoped<ApproveTransfer>();
+        services.AddScoped<RejectTransfer>();
+        services.AddScoped<ExecuteDueTransfers>();
+        services.AddScoped<ListTransfers>();
+        services.AddScoped<FindTransfer>();
+        services.AddScoped<SetPartnerTransfers>();
         return services;
     }
 }
