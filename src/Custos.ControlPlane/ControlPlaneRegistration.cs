@@ -1,9 +1,11 @@
+using Custos.ControlPlane.Audit;
 using Custos.ControlPlane.Backup;
 using Custos.ControlPlane.Entitlements;
 using Custos.ControlPlane.Exports;
 using Custos.ControlPlane.Mail;
 using Custos.ControlPlane.Organizations;
 using Custos.ControlPlane.Partners;
+using Custos.ControlPlane.Platform;
 using Custos.ControlPlane.Transfers;
 using Custos.Domain.Organizations;
 using Microsoft.Extensions.DependencyInjection;
@@ -87,6 +89,17 @@ public static class ControlPlaneRegistration
         services.AddScoped<ListTransfers>();
         services.AddScoped<FindTransfer>();
         services.AddScoped<SetPartnerTransfers>();
+
+        // The operator console: partner tree, plan catalog, platform settings.
+        services.AddScoped<ListPartnerTree>();
+        services.AddScoped<CreatePartner>();
+        services.AddScoped<DeactivatePartner>();
+        services.AddScoped<CreatePlan>();
+        services.AddScoped<SetPlanOfferings>();
+        services.AddScoped<ChangePlatformSettings>();
+
+        // The audit journal.
+        services.AddScoped<ListAuditEntries>();
         return services;
     }
 }
