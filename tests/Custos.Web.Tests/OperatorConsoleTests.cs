@@ -117,11 +117,14 @@ public sealed class OperatorConsoleTests(SqlitePortalWorldFixture fixture) : ICl
 
         using var saved = await op.PostFormAsync("/operator/settings", "settings", new Dictionary<string, string?>
         {
-            ["Input.GraceDays"] = "30", ["Input.KeepBackingUpByDefault"] = "true", ["Input.Version"] = before.Version.ToString(),
+            ["Input.GraceDays"] = "30",
+            ["Input.KeepBackingUpByDefault"] = "true",
+            ["Input.Version"] = before.Version.ToString(),
         });
         using var stale = await op.PostFormAsync("/operator/settings", "settings", new Dictionary<string, string?>
         {
-            ["Input.GraceDays"] = "90", ["Input.Version"] = before.Version.ToString(),
+            ["Input.GraceDays"] = "90",
+            ["Input.Version"] = before.Version.ToString(),
         });
 
         saved.StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -140,7 +143,8 @@ public sealed class OperatorConsoleTests(SqlitePortalWorldFixture fixture) : ICl
         // Back to the defaults for the other tests of this class.
         using var reset = await op.PostFormAsync("/operator/settings", "settings", new Dictionary<string, string?>
         {
-            ["Input.GraceDays"] = "45", ["Input.Version"] = after.Version.ToString(),
+            ["Input.GraceDays"] = "45",
+            ["Input.Version"] = after.Version.ToString(),
         });
         reset.StatusCode.ShouldBe(HttpStatusCode.OK);
     }
@@ -166,7 +170,9 @@ public sealed class OperatorConsoleTests(SqlitePortalWorldFixture fixture) : ICl
 
         using var created = await op.PostFormAsync("/operator/partners", "create-partner", new Dictionary<string, string?>
         {
-            ["Input.Name"] = "Branch Office", ["Input.Country"] = "AT", ["Input.Parent"] = World.Top.Id.ToString(),
+            ["Input.Name"] = "Branch Office",
+            ["Input.Country"] = "AT",
+            ["Input.Parent"] = World.Top.Id.ToString(),
         });
         created.StatusCode.ShouldBe(HttpStatusCode.OK);
         var partner = await App.InDatabaseAsync(db => db.Partners.AsNoTracking().SingleAsync(p => p.Name == "Branch Office"));
@@ -188,7 +194,11 @@ public sealed class OperatorConsoleTests(SqlitePortalWorldFixture fixture) : ICl
 
         using var bad = await op.PostFormAsync("/operator/plans", "create-plan", new Dictionary<string, string?>
         {
-            ["Input.Name"] = "", ["Input.Type"] = "Gold", ["Input.Price"] = "cheap", ["Input.Currency"] = "EUR", ["Input.Storage"] = "-1",
+            ["Input.Name"] = "",
+            ["Input.Type"] = "Gold",
+            ["Input.Price"] = "cheap",
+            ["Input.Currency"] = "EUR",
+            ["Input.Storage"] = "-1",
         });
         bad.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
         var badHtml = await bad.Content.ReadAsStringAsync();
@@ -197,7 +207,11 @@ public sealed class OperatorConsoleTests(SqlitePortalWorldFixture fixture) : ICl
 
         using var created = await op.PostFormAsync("/operator/plans", "create-plan", new Dictionary<string, string?>
         {
-            ["Input.Name"] = "Archiver Max", ["Input.Type"] = "Archiver", ["Input.Price"] = "7.25", ["Input.Currency"] = "eur", ["Input.Storage"] = "2000",
+            ["Input.Name"] = "Archiver Max",
+            ["Input.Type"] = "Archiver",
+            ["Input.Price"] = "7.25",
+            ["Input.Currency"] = "eur",
+            ["Input.Storage"] = "2000",
         });
         created.StatusCode.ShouldBe(HttpStatusCode.OK);
         var plan = await App.InDatabaseAsync(db => db.Plans.AsNoTracking().SingleAsync(p => p.Name == "Archiver Max"));

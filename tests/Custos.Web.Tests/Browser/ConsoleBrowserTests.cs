@@ -40,7 +40,12 @@ public sealed class ConsoleBrowserFixture() : BrowserFixture(new SqliteHostFixtu
                 PortalWorld.Password)).Succeeded.ShouldBeTrue();
             (await users.CreateAsync(new AppUser
             {
-                UserName = OtherOwner, Email = OtherOwner, EmailConfirmed = true, DisplayName = "Olaf Other", PartnerId = world.Other.Id, Role = PartnerRole.Owner,
+                UserName = OtherOwner,
+                Email = OtherOwner,
+                EmailConfirmed = true,
+                DisplayName = "Olaf Other",
+                PartnerId = world.Other.Id,
+                Role = PartnerRole.Owner,
             }, PortalWorld.Password)).Succeeded.ShouldBeTrue();
 
             // The Other partner offers a Backup plan of its own: the organization's plan maps to it.
