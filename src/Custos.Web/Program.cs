@@ -8,6 +8,7 @@ using Custos.DataPlane.Storage;
 using Custos.Domain.Organizations;
 using Custos.Web.Components;
 using Custos.Web.Components.Account;
+using Custos.Web.Components.Portal.Audit;
 using Custos.Web.Components.Portal.Organizations;
 using Custos.Web.Components.Portal.Organizations.Exports;
 using Custos.Web.Hosting;
@@ -81,6 +82,7 @@ app.MapHealthChecks("/healthz", HealthReporting.Options);
 app.MapAccountEndpoints();
 app.MapPurgeCertificates();
 app.MapExportEndpoints();
+app.MapAuditEndpoints();
 app.MapRazorComponents<App>();
 
 await app.RunAsync();
