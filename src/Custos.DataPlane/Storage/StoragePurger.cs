@@ -22,7 +22,25 @@ public sealed class StoragePurger(
 {
     private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
 
+    // Delete purges at once while the purge job may pick the same organization up: one purge at a
+    // time per node, so they do not race to record the same facts. Purges on two nodes still meet
+    // at the unique keys below, and the loser carries on with the winner's record.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
     public async Task PurgeAsync(Guid organizationId, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            await PurgeOnceAsync(organizationId, ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task PurgeOnceAsync(Guid organizationId, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
