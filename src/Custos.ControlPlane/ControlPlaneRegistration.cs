@@ -1,3 +1,4 @@
+using Custos.ControlPlane.ApiKeys;
 using Custos.ControlPlane.Backup;
 using Custos.ControlPlane.Entitlements;
 using Custos.ControlPlane.Exports;
@@ -76,6 +77,11 @@ public static class ControlPlaneRegistration
         services.AddScoped<SetGroupMembers>();
         services.AddScoped<SetGroupOrganizations>();
         services.AddScoped<ChangeNotificationSettings>();
+
+        // Partners' REST API keys.
+        services.AddScoped<CreateApiKey>();
+        services.AddScoped<RevokeApiKey>();
+        services.AddScoped<ListApiKeys>();
         return services;
     }
 }

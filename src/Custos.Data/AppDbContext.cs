@@ -70,6 +70,11 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<StoragePurge> StoragePurges => Set<StoragePurge>();
     public DbSet<CsvExport> CsvExports => Set<CsvExport>();
 
+    // The REST API: partners' keys and the answers kept for Idempotency-Key retries.
+    public DbSet<PartnerApiKey> PartnerApiKeys => Set<PartnerApiKey>();
+
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+
     /// Both engines quote identifiers the SQL-standard way, so one filter text serves both.
     private static string Quote(string identifier) => $"\"{identifier}\"";
 
@@ -350,6 +355,7 @@ public abstract class AppDbContext(DbContextOptions options)
 
         StorageModel.Configure(builder);
         BackupIndexModel.Configure(builder);
+        ApiKeyModel.Configure(builder);
 
         builder.Entity<AppUser>(e =>
         {

@@ -49,6 +49,9 @@ public enum AuditEventType
     CsvExportFileDeleted = 1523,
     NotificationSettingsChanged = 1540,
     OrganizationPasswordResetSent = 1541,
+
+    ApiKeyCreated = 1700,
+    ApiKeyRevoked = 1701,
 }
 
 /// Who did something. When a partner user acts inside the customer portal as a client, the
