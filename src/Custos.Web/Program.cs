@@ -6,6 +6,7 @@ using Custos.DataPlane;
 using Custos.DataPlane.Connectors.Imap;
 using Custos.DataPlane.Storage;
 using Custos.Domain.Organizations;
+using Custos.Web.Api;
 using Custos.Web.Components;
 using Custos.Web.Components.Account;
 using Custos.Web.Components.Portal.Organizations;
@@ -35,6 +36,7 @@ builder.Services.AddScoped<DemoSeeder>();
 builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataPath, "keys")));
 
 builder.Services.AddCustosAuth();
+builder.Services.AddCustosApi(builder.Configuration);
 
 var health = builder.Services.AddHealthChecks().AddDbContextCheck<AppDbContext>("database");
 if (options.Scheduler.Enabled)
@@ -73,14 +75,17 @@ if (!app.Environment.IsDevelopment())
 }
 
 app.UseStatusCodePagesWithReExecute("/not-found");
+app.UseCustosApiPipeline();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapHealthChecks("/healthz", HealthReporting.Options);
 app.MapAccountEndpoints();
 app.MapPurgeCertificates();
 app.MapExportEndpoints();
+app.MapCustosApi();
 app.MapRazorComponents<App>();
 
 await app.RunAsync();
