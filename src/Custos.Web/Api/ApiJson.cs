@@ -86,7 +86,9 @@ public sealed class ApiBody<T> : IApiBody
         }
         catch (JsonException e)
         {
-            var field = FieldOf(e.Path);
+            // A syntax error is about the body as a whole; a value error about the property it is in.
+            var syntax = e.InnerException?.GetType().Name == "JsonReaderException";
+            var field = syntax ? "body" : FieldOf(e.Path);
             var detail = e.LineNumber is { } line
                 ? $"The body is not valid for this operation at {e.Path ?? "$"} (line {line + 1}, byte {e.BytePositionInLine + 1}): {Reason(e)}"
                 : $"The body is not valid for this operation: {Reason(e)}";
@@ -100,6 +102,11 @@ public sealed class ApiBody<T> : IApiBody
 
     private static string Reason(JsonException e)
     {
+        if (e.InnerException?.GetType().Name == "JsonReaderException")
+        {
+            return "the JSON is malformed.";
+        }
+
         // The serializer's messages name .NET types; say what a client can act on.
         var message = e.Message;
         if (message.Contains("could not be mapped", StringComparison.Ordinal))

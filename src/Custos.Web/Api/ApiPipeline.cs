@@ -37,13 +37,16 @@ public sealed class ApiPipeline(RequestDelegate next, ILogger<ApiPipeline> log)
         if (status >= 400 && !http.Response.HasStarted && http.Response.ContentLength is null or 0
             && string.IsNullOrEmpty(http.Response.ContentType))
         {
-            var detail = status switch
+            var (code, detail) = status switch
             {
-                404 => "There is no such resource.",
-                405 => "This resource does not take this method.",
-                _ => ApiProblems.TitleOf(status),
+                400 => ("bad_request", "The request is malformed."),
+                404 => ("not_found", "There is no such resource."),
+                405 => ("method_not_allowed", "This resource does not take this method."),
+                413 => ("body_too_large", "The request body is too large."),
+                415 => ("unsupported_media_type", "Send the body as JSON with Content-Type: application/json."),
+                _ => ("error", ApiProblems.TitleOf(status)),
             };
-            await ApiProblems.WriteAsync(http, status, status switch { 404 => "not_found", 405 => "method_not_allowed", _ => "error" }, detail);
+            await ApiProblems.WriteAsync(http, status, code, detail);
         }
     }
 }
