@@ -46,8 +46,17 @@ public sealed class ApiKeyAuthenticationHandler(
             .Where(k => k.LookupId == presented.LookupId)
             .Join(db.Partners, k => k.PartnerId, p => p.Id, (k, p) => new
             {
-                k.Id, k.Name, k.Role, k.SecretHash, k.RevokedAt, k.LastUsedAt, k.CreatedByEmail,
-                p.Path, p.PublicId, PartnerName = p.Name, PartnerId = p.Id,
+                k.Id,
+                k.Name,
+                k.Role,
+                k.SecretHash,
+                k.RevokedAt,
+                k.LastUsedAt,
+                k.CreatedByEmail,
+                p.Path,
+                p.PublicId,
+                PartnerName = p.Name,
+                PartnerId = p.Id,
             })
             .SingleOrDefaultAsync(Context.RequestAborted);
         if (key is null || !ApiKeySecrets.Matches(presented.Secret, key.SecretHash))

@@ -123,8 +123,12 @@ public abstract class HttpConventionsTests<TFixture>(TFixture fixture) : IClassF
             sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"POST\n{path}\n"));
             db.IdempotencyRecords.Add(new Data.IdempotencyRecord
             {
-                ApiKeyId = world.WriterKeyId, Key = key, RequestHash = Convert.ToHexStringLower(sha.GetHashAndReset()),
-                State = Data.IdempotencyState.InProgress, CreatedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch.AddYears(100),
+                ApiKeyId = world.WriterKeyId,
+                Key = key,
+                RequestHash = Convert.ToHexStringLower(sha.GetHashAndReset()),
+                State = Data.IdempotencyState.InProgress,
+                CreatedAt = DateTimeOffset.UnixEpoch,
+                ExpiresAt = DateTimeOffset.UnixEpoch.AddYears(100),
             });
             return await db.SaveChangesAsync();
         });
