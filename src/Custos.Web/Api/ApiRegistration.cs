@@ -80,6 +80,23 @@ public static class ApiRegistration
                 document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] }];
                 return Task.CompletedTask;
             });
+            // Instants are written by the API's own converter; say what they are.
+            o.AddSchemaTransformer((schema, context, _) =>
+            {
+                var type = context.JsonTypeInfo.Type;
+                if (type == typeof(DateTimeOffset))
+                {
+                    schema.Type = JsonSchemaType.String;
+                    schema.Format = "date-time";
+                }
+                else if (type == typeof(DateTimeOffset?))
+                {
+                    schema.Type = JsonSchemaType.String | JsonSchemaType.Null;
+                    schema.Format = "date-time";
+                }
+
+                return Task.CompletedTask;
+            });
             o.AddOperationTransformer((operation, context, _) =>
             {
                 var metadata = context.Description.ActionDescriptor.EndpointMetadata;
@@ -95,7 +112,11 @@ public static class ApiRegistration
                     });
                 }
 
-                if (metadata.OfType<WriteOperation>().Any() && context.Description.HttpMethod is "PUT" or "POST")
+                // Updates (PUT) need If-Match; lifecycle actions on an organization take it optionally.
+                var path = context.Description.RelativePath ?? "";
+                var ifMatch = context.Description.HttpMethod == "PUT"
+                    || (metadata.OfType<IdempotentOperation>().Any() && path.StartsWith("api/v1/organizations/{id}", StringComparison.Ordinal));
+                if (metadata.OfType<WriteOperation>().Any() && ifMatch)
                 {
                     var required = context.Description.HttpMethod == "PUT";
                     operation.Parameters.Add(new OpenApiParameter

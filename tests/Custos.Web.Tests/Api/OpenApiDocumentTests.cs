@@ -72,6 +72,20 @@ public sealed class OpenApiDocumentTests(SqliteHostFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Instants_AreDateTimeStrings_AndEnumsAreStrings()
+    {
+        var doc = await DocumentAsync();
+        var schemas = doc.GetProperty("components").GetProperty("schemas");
+        var organization = schemas.GetProperty("OrganizationResource").GetProperty("properties");
+
+        organization.GetProperty("createdAt").GetProperty("type").GetString().ShouldBe("string");
+        organization.GetProperty("createdAt").GetProperty("format").GetString().ShouldBe("date-time");
+        organization.GetProperty("purgeDueAt").GetProperty("type").EnumerateArray().Select(t => t.GetString()).ShouldBe(["null", "string"], ignoreOrder: true);
+        schemas.GetProperty("OrganizationStatus").GetProperty("enum").EnumerateArray().Select(e => e.GetString())
+            .ShouldBe(["active", "suspended", "unsubscribed", "deleted"], ignoreOrder: true);
+    }
+
+    [Fact]
     public async Task EveryApiRoute_IsInTheDocument()
     {
         var doc = await DocumentAsync();
