@@ -67,7 +67,13 @@ public static class ApiRegistration
                     Title = "Custos API",
                     Version = "v1",
                     Description = "The partner REST API of Custos: organizations, their lifecycle, features, login accounts, CSV exports and the partner tree. See docs/api.md.",
+                    Contact = new OpenApiContact { Name = "Custos" },
                 };
+                foreach (var server in document.Servers ?? [])
+                {
+                    server.Url = server.Url?.TrimEnd('/');
+                }
+
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
                 document.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme

@@ -18,9 +18,11 @@ public static class ExportsApi
             .Produces<ExportResource>(StatusCodes.Status202Accepted).Problems(400, 413, 415, 422).Idempotent();
 
         exports.MapGet("/", ListAsync).WithName("listExports").WithSummary("List recent exports")
+            .WithDescription("The partner's 20 most recent exports, newest first.")
             .Produces<ExportList>();
 
         exports.MapGet("/{exportId:guid}", GetAsync).WithName("getExport").WithSummary("Get an export's status")
+            .WithDescription("Poll until state is ready (or failed); then download the file.")
             .Produces<ExportResource>().Problems(404);
 
         exports.MapGet("/{exportId:guid}/file", DownloadAsync).WithName("downloadExport").WithSummary("Download an export's file")

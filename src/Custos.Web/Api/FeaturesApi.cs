@@ -15,6 +15,7 @@ public static class FeaturesApi
         var features = api.MapGroup("/organizations/{id:guid}").WithTags("Features");
 
         features.MapGet("/features", GetAsync).WithName("getFeatures").WithSummary("Get the organization's features")
+            .WithDescription("Each feature's state, whether it is sales-gated, and whether it can be turned on now (and why not); the PST download size limit.")
             .Produces<FeaturesResource>().Problems(404);
 
         features.MapPut("/features/{feature}", SetAsync).WithName("setFeature").WithSummary("Turn a feature on or off")

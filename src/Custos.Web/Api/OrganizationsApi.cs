@@ -31,6 +31,7 @@ public static class OrganizationsApi
 
         orgs.MapPost("/", CreateAsync).WithName("createOrganization")
             .WithSummary("Create an organization")
+            .WithDescription("For the key's partner or a partner below it (partnerId), on a plan offered to that partner. Email and name must be free. Honours Idempotency-Key.")
             .Accepts<NewOrganizationBody>("application/json")
             .Produces<OrganizationResource>(StatusCodes.Status201Created).Problems(400, 409, 413, 415, 422).Idempotent().Writes();
 
