@@ -1,3 +1,4 @@
+using Custos.ControlPlane.ApiKeys;
 using Custos.ControlPlane.Audit;
 using Custos.ControlPlane.Backup;
 using Custos.ControlPlane.Entitlements;
@@ -106,6 +107,12 @@ public static class ControlPlaneRegistration
 
         // The audit journal.
         services.AddScoped<ListAuditEntries>();
+
+        // Partners' REST API keys.
+        services.AddScoped<CreateApiKey>();
+        services.AddScoped<RevokeApiKey>();
+        services.AddScoped<ListApiKeys>();
+
         return services;
     }
 }

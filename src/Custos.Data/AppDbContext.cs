@@ -84,6 +84,11 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<Transfer> Transfers => Set<Transfer>();
 
+    // The REST API: partners' keys and the answers kept for Idempotency-Key retries.
+    public DbSet<PartnerApiKey> PartnerApiKeys => Set<PartnerApiKey>();
+
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+
     /// Both engines quote identifiers the SQL-standard way, so one filter text serves both.
     private static string Quote(string identifier) => $"\"{identifier}\"";
 
@@ -399,6 +404,7 @@ public abstract class AppDbContext(DbContextOptions options)
         StorageModel.Configure(builder);
         BackupIndexModel.Configure(builder);
         Backup.BackupRunModel.Configure(builder);
+        ApiKeyModel.Configure(builder);
 
         builder.Entity<AppUser>(e =>
         {

@@ -7,6 +7,7 @@ using Custos.DataPlane.Backup;
 using Custos.DataPlane.Connectors.Imap;
 using Custos.DataPlane.Storage;
 using Custos.Domain.Organizations;
+using Custos.Web.Api;
 using Custos.Web.Components;
 using Custos.Web.Components.Account;
 using Custos.Web.Components.Portal.Audit;
@@ -39,6 +40,7 @@ builder.Services.AddScoped<DemoSeeder>();
 builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataPath, "keys")));
 
 builder.Services.AddCustosAuth();
+builder.Services.AddCustosApi(builder.Configuration);
 
 var health = builder.Services.AddHealthChecks().AddDbContextCheck<AppDbContext>("database");
 if (options.Scheduler.Enabled)
@@ -80,8 +82,10 @@ if (!app.Environment.IsDevelopment())
 }
 
 app.UseStatusCodePagesWithReExecute("/not-found");
+app.UseCustosApiPipeline();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapHealthChecks("/healthz", HealthReporting.Options);
@@ -89,6 +93,7 @@ app.MapAccountEndpoints();
 app.MapPurgeCertificates();
 app.MapExportEndpoints();
 app.MapAuditEndpoints();
+app.MapCustosApi();
 app.MapRazorComponents<App>();
 
 await app.RunAsync();

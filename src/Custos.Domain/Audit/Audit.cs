@@ -68,6 +68,8 @@ public enum AuditEventType
     PlanCreated = 1642,
     PlanOfferingsChanged = 1643,
     PlatformSettingsChanged = 1644,
+    ApiKeyCreated = 1700,
+    ApiKeyRevoked = 1701,
 }
 
 /// Who did something. When a partner user acts inside the customer portal as a client, the

@@ -103,7 +103,13 @@ public sealed class PartnerContext(IHttpContextAccessor http)
         ? new Scope(User.FindFirstValue(CustosClaims.PartnerPath), Role == PartnerRole.Administrator ? UserId : null)
         : throw new InvalidOperationException("Not a partner user.");
 
-    public Actor Actor => new(UserId.ToString(), $"{DisplayName} <{Email}>");
+    /// Set when the request came with a partner API key (the key's ID is then <see cref="UserId"/>).
+    public bool IsApiKey => User.HasClaim(c => c.Type == Api.ApiKeyAuthenticationHandler.KeyClaim);
+
+    /// A person by name and email; an API key as "API key {name}".
+    public Actor Actor => IsApiKey
+        ? new("api-key:" + UserId, DisplayName)
+        : new(UserId.ToString(), $"{DisplayName} <{Email}>");
 }
 
 public static class AuthRegistration
