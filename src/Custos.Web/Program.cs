@@ -9,6 +9,7 @@ using Custos.Domain.Organizations;
 using Custos.Web.Components;
 using Custos.Web.Components.Account;
 using Custos.Web.Components.Portal.Organizations;
+using Custos.Web.Components.Portal.Organizations.Backups;
 using Custos.Web.Components.Portal.Organizations.Exports;
 using Custos.Web.Hosting;
 using Custos.Web.Hosting.Mail;
@@ -80,6 +81,7 @@ app.MapStaticAssets();
 app.MapHealthChecks("/healthz", HealthReporting.Options);
 app.MapAccountEndpoints();
 app.MapPurgeCertificates();
+app.MapBackupDownloads();
 app.MapExportEndpoints();
 app.MapRazorComponents<App>();
 
