@@ -230,6 +230,7 @@ public sealed class BackupDownloads(AppDbContext db, OrganizationKeys keys, Mess
     }
 }
 
-/// What an audited download was: a message or part N of M of a folder, its format and size.
+/// What an audited download was: a message or part N of M of a folder, its format, and the bytes
+/// of the messages in it (the file adds the archive's framing).
 public sealed record DownloadRecord(
-    Guid MailboxId, string Folder, string Format, Guid? MessageId, int? Part, int? Parts, int Messages, long Bytes, bool Completed);
+    Guid MailboxId, string Folder, string Format, Guid? MessageId, int? Part, int? Parts, int Messages, long Bytes);

@@ -342,7 +342,7 @@ public abstract class RestoreTests(StorageFixture fixture)
 
         await WithDownloadsAsync(async (d, backup) =>
         {
-            await d.RecordAsync(backup, actor, new DownloadRecord(mailbox, "INBOX", "zip", null, 2, 3, 40, 123_456, true), default);
+            await d.RecordAsync(backup, actor, new DownloadRecord(mailbox, "INBOX", "zip", null, 2, 3, 40, 123_456), default);
             return 0;
         }, partner, org);
 

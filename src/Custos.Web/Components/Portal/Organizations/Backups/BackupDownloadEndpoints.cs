@@ -4,6 +4,7 @@ using Custos.DataPlane.Restore;
 using Custos.DataPlane.Storage;
 using Custos.Domain.Audit;
 using Custos.Web.Hosting;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 
 namespace Custos.Web.Components.Portal.Organizations.Backups;
@@ -52,7 +53,7 @@ public static class BackupPaths
 
 /// The downloads themselves: one message as .eml, and part N of M of a folder as zip or mbox. Any
 /// partner user whose scope reaches the organization may download (read-only users too); each
-/// download is audited with its size. A foreign organization answers 404; a purged one goes to the
+/// download is audited (who, what, the bytes of its messages) before it is sent. A foreign organization answers 404; a purged one goes to the
 /// folders page, which answers 410 and says why.
 public static class BackupDownloadEndpoints
 {
@@ -77,7 +78,7 @@ public static class BackupDownloadEndpoints
 
                     Start(http, "message/rfc822", eml.FileName, eml.Length);
                     await SendAsync(http, downloads, backup, partner.Actor, (body, token) => eml.CopyToAsync(body, token),
-                        bytes => new DownloadRecord(mailboxId, eml.Folder, "eml", messageId, null, null, 1, bytes, Completed: false));
+                        new DownloadRecord(mailboxId, eml.Folder, "eml", messageId, null, null, 1, eml.Length));
                     return Results.Empty;
                 }
                 catch (OrganizationDataDestroyedException) when (!http.Response.HasStarted)
@@ -124,7 +125,7 @@ public static class BackupDownloadEndpoints
                         BackupPaths.PartFileName(folder, kind.Value, number, plan.Parts.Count), length: null);
                     await SendAsync(http, downloads, backup, partner.Actor,
                         async (body, token) => _ = await downloads.WritePartAsync(backup, plan, number, body, token),
-                        bytes => new DownloadRecord(mailboxId, folder, BackupPaths.FormatValue(kind.Value), null, number, plan.Parts.Count, planned.Messages, bytes, Completed: false));
+                        new DownloadRecord(mailboxId, folder, BackupPaths.FormatValue(kind.Value), null, number, plan.Parts.Count, planned.Messages, planned.LogicalBytes));
                     return Results.Empty;
                 }
                 catch (OrganizationDataDestroyedException) when (!http.Response.HasStarted)
@@ -145,31 +146,28 @@ public static class BackupDownloadEndpoints
         http.Response.Headers.ContentDisposition = disposition.ToString();
     }
 
-    /// Streams the download and audits it with the bytes sent, also when it fails or the client
-    /// goes away halfway (then with Completed = false).
+    /// Audits the download, then streams it: the journal entry is committed before the first byte
+    /// leaves, so no download goes unrecorded, whatever happens to the connection or the node.
     private static async Task SendAsync(
         HttpContext http, BackupDownloads downloads, OrganizationBackup backup, Actor actor,
-        Func<Stream, CancellationToken, Task> write, Func<long, DownloadRecord> record)
+        Func<Stream, CancellationToken, Task> write, DownloadRecord record)
     {
-        var body = new SentBytes(http.Response.Body);
-        var completed = false;
-        try
+        await downloads.RecordAsync(backup, actor, record, http.RequestAborted);
+
+        // ZipArchive writes a few small records synchronously (local headers, descriptors); the
+        // message bytes themselves go asynchronously.
+        if (http.Features.Get<IHttpBodyControlFeature>() is { } control)
         {
-            await write(body, http.RequestAborted);
-            await body.FlushAsync(http.RequestAborted);
-            completed = true;
+            control.AllowSynchronousIO = true;
         }
-        finally
-        {
-            if (completed || http.Response.HasStarted)
-            {
-                await downloads.RecordAsync(backup, actor, record(body.Written) with { Completed = completed }, CancellationToken.None);
-            }
-        }
+
+        var body = new ResponseBody(http.Response.Body);
+        await write(body, http.RequestAborted);
+        await body.FlushAsync(http.RequestAborted);
     }
 
-    /// Counts the bytes written to the response and never closes it.
-    private sealed class SentBytes(Stream inner) : Stream
+    /// The response body, never closed by the archive writer.
+    private sealed class ResponseBody(Stream inner) : Stream
     {
         public long Written { get; private set; }
 
@@ -183,7 +181,13 @@ public static class BackupDownloadEndpoints
 
         public override long Position { get => Written; set => throw new NotSupportedException(); }
 
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("Write asynchronously.");
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            inner.Write(buffer);
+            Written += buffer.Length;
+        }
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
