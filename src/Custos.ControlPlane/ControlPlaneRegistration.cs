@@ -62,6 +62,12 @@ public static class ControlPlaneRegistration
         // IMAP mailboxes; the host registers IImapProbe (the data plane) and ISecretProtector.
         services.AddScoped<ConnectImapMailbox>();
 
+        // What backup runs (the data plane) report about sources, and the Backups tab.
+        services.AddScoped<Domain.Backup.ISourceStateReports, BackupSourceReports>();
+        services.AddScoped<SetBackupRunsPerDay>();
+        services.AddScoped<RequestBackup>();
+        services.AddScoped<GetBackupOverview>();
+
         // A partner's own users and groups. CreatePartnerUser needs Identity's UserManager, which the host registers.
         services.AddScoped<ListPartnerUsers>();
         services.AddScoped<CreatePartnerUser>();

@@ -68,6 +68,16 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<BackedUpMessage> BackedUpMessages => Set<BackedUpMessage>();
 
     public DbSet<StoragePurge> StoragePurges => Set<StoragePurge>();
+
+    // Backup runs (Custos.DataPlane/Backup): checkpoints, runs, per-mailbox state, daily usage.
+    public DbSet<Backup.BackupCheckpoint> BackupCheckpoints => Set<Backup.BackupCheckpoint>();
+
+    public DbSet<Backup.BackupRun> BackupRuns => Set<Backup.BackupRun>();
+
+    public DbSet<Backup.MailboxBackupState> MailboxBackupStates => Set<Backup.MailboxBackupState>();
+
+    public DbSet<Backup.BackupDailyUsage> BackupDailyUsage => Set<Backup.BackupDailyUsage>();
+
     public DbSet<CsvExport> CsvExports => Set<CsvExport>();
 
     /// Both engines quote identifiers the SQL-standard way, so one filter text serves both.
@@ -135,6 +145,7 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Property(o => o.PendingDpoAction).HasConversion<string>().HasMaxLength(16);
             e.Property(o => o.Version).IsConcurrencyToken();
             e.Property(o => o.DownloadLimitGb).HasDefaultValue(OrganizationFeatures.DefaultDownloadLimitGb);
+            e.Property(o => o.BackupRunsPerDay).HasDefaultValue(BackupSchedule.DefaultRunsPerDay);
             e.Ignore(o => o.IsPurged);
 
             // The database itself keeps emails and names unique among live organizations, so two
@@ -350,6 +361,7 @@ public abstract class AppDbContext(DbContextOptions options)
 
         StorageModel.Configure(builder);
         BackupIndexModel.Configure(builder);
+        Backup.BackupRunModel.Configure(builder);
 
         builder.Entity<AppUser>(e =>
         {

@@ -3,6 +3,7 @@ using Custos.ControlPlane.Exports;
 using Custos.ControlPlane.Organizations;
 using Custos.Data;
 using Custos.DataPlane;
+using Custos.DataPlane.Backup;
 using Custos.DataPlane.Connectors.Imap;
 using Custos.DataPlane.Storage;
 using Custos.Domain.Organizations;
@@ -29,7 +30,9 @@ builder.Services.AddCustosData(builder.Configuration, dataPath);
 builder.Services.AddSingleton<IJournalAddressGenerator>(new RandomJournalAddresses(options.JournalDomain));
 builder.Services.AddControlPlane();
 builder.Services.AddCustosStorage(options.Storage.Resolve(dataPath));
-builder.Services.AddDataPlane(builder.Configuration.GetSection("Custos:Imap").Get<ImapOptions>() ?? new ImapOptions());
+builder.Services.AddDataPlane(
+    builder.Configuration.GetSection("Custos:Imap").Get<ImapOptions>() ?? new ImapOptions(),
+    builder.Configuration.GetSection("Custos:Backup").Get<BackupRunOptions>() ?? new BackupRunOptions());
 builder.Services.AddSingleton(new ExportFolder(Path.Combine(dataPath, "exports")));
 builder.Services.AddCustosMail(options, dataPath);
 builder.Services.AddScoped<DemoSeeder>();
@@ -42,7 +45,10 @@ if (options.Scheduler.Enabled)
 {
     builder.AddCustosScheduler(options, Path.Combine(dataPath, "custos.db"));
     health.AddQuartz(o => o.Name = "scheduler");
+    builder.Services.AddHostedService<BackupScheduleStartup>();
 }
+
+builder.Services.AddSingleton<BackupSchedules>();
 
 // The Organizations page keeps its search, filters and page cursor in the address; a long search
 // must reach the page (which answers it with a message), not stop at Kestrel's 8 KB request line.

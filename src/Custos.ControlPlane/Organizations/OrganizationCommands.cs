@@ -107,6 +107,7 @@ public sealed class OrganizationCommands(AppDbContext db, TimeProvider clock)
         o.DpoEnabled,
         pendingDpoAction = o.PendingDpoAction.ToString(),
         o.DownloadLimitGb,
+        o.BackupRunsPerDay,
         o.AdGroupBackupEnabled,
         o.InsightsEnabled,
         o.ComplianceEnabled,

@@ -99,6 +99,9 @@ public sealed class Organization
     /// The largest PST export a download may be, in whole GB (1 to 10).
     public int DownloadLimitGb { get; private set; } = OrganizationFeatures.DefaultDownloadLimitGb;
 
+    /// How many backup runs a day (1 to 12; 3 by default), evenly spaced.
+    public int BackupRunsPerDay { get; private set; } = Backup.BackupSchedule.DefaultRunsPerDay;
+
     public bool AdGroupBackupEnabled { get; private set; }
 
     public bool InsightsEnabled { get; private set; }
@@ -539,6 +542,28 @@ public sealed class Organization
         }
 
         DownloadLimitGb = gb;
+        Touch(now, history: false);
+        return Result.Ok;
+    }
+
+    public Result SetBackupRunsPerDay(int runsPerDay, DateTimeOffset now)
+    {
+        if (Status == OrganizationStatus.Deleted)
+        {
+            return new AlreadyDeleted();
+        }
+
+        if (runsPerDay is < Backup.BackupSchedule.MinRunsPerDay or > Backup.BackupSchedule.MaxRunsPerDay)
+        {
+            return new Backup.BackupRunsPerDayOutOfRange();
+        }
+
+        if (runsPerDay == BackupRunsPerDay)
+        {
+            return new NoChange();
+        }
+
+        BackupRunsPerDay = runsPerDay;
         Touch(now, history: false);
         return Result.Ok;
     }

@@ -90,8 +90,9 @@ public abstract class DatabaseFixture : IAsyncLifetime
     }
 
     /// The services a host would register, over this fixture's database. <paramref name="database"/>
-    /// adds to the DbContext options (e.g. an interceptor) for a test that needs it.
-    public ServiceProvider BuildServices(Action<DbContextOptionsBuilder>? database = null)
+    /// adds to the DbContext options (e.g. an interceptor) for a test that needs it; <paramref name="imap"/>
+    /// replaces the IMAP settings (small batches, short timeouts).
+    public ServiceProvider BuildServices(Action<DbContextOptionsBuilder>? database = null, ImapOptions? imap = null)
     {
         var services = new ServiceCollection();
         AddDbContext(services, database ?? (_ => { }));
@@ -100,14 +101,15 @@ public abstract class DatabaseFixture : IAsyncLifetime
         services.AddControlPlane();
         services.AddCustosStorage(Storage);
         services.AddSingleton<IOrganizationDataPurger>(sp => Purger.Around(sp.GetRequiredService<StoragePurger>()));
-        services.AddDataPlane(new ImapOptions());
+        services.AddDataPlane(imap ?? new ImapOptions());
 
         // What the host provides to the control plane: where links in mail point, where exports go.
         services.AddSingleton<IMailAddresses, TestMailAddresses>();
         services.AddSingleton(new ExportFolder(Path.Combine(WorkDir, "exports")));
 
         // The partner user use cases work through Identity's UserManager, as in the host.
-        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        // Keys in the fixture's folder, so a second provider (a restarted node) reads what the first protected.
+        services.AddDataProtection().SetApplicationName("custos-tests").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(WorkDir, "keys")));
         services.AddIdentityCore<AppUser>().AddEntityFrameworkStores<AppDbContext>().AddDefaultTokenProviders().AddPasswordLinkTokens();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
