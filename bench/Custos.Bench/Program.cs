@@ -11,14 +11,22 @@ using Microsoft.AspNetCore.Identity;
 //   Custos.Bench signin <base url> <email> <password>               signs in over HTTP and prints the Cookie header value
 //   Custos.Bench export <connection string> <file> [runs]           the real CSV export of every partner's Active tab to a file, [runs] times (3)
 //   Custos.Bench export-sql <connection string>                     that export's SELECT on one line (for psql \copy)
+//   Custos.Bench backup <data dir> <imap host> <port> <user> <password>  one backup run of the mailbox (SQLite in the data dir)
+//   Custos.Bench restore <data dir> <output dir>                    every backed-up message to a file
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: Custos.Bench query|load|user|signin|export|export-sql ...");
+    Console.Error.WriteLine("usage: Custos.Bench query|load|user|signin|export|export-sql|backup|restore ...");
     return 2;
 }
 
 switch (args[0])
 {
+    case "backup":
+        return await BackupBench.BackupAsync(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4], args[5]);
+
+    case "restore":
+        return await BackupBench.RestoreAsync(args[1], args[2]);
+
     case "query":
         {
             var data = await Loader.LoadAsync(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), 20261122);

@@ -22,6 +22,19 @@ public static class ArchiveWriter
     private const int ZipCentralOverhead = 46 + 28;
     private const int ZipEndOverhead = 22 + 56 + 20;
 
+    /// The most a message of <paramref name="length"/> bytes, under a name of at most
+    /// <paramref name="fileNameBytes"/> UTF-8 bytes, adds to a zip (entry and its directory record).
+    public static long ZipEntryBound(int fileNameBytes, long length) =>
+        ZipLocalOverhead + ZipCentralOverhead + (2L * (fileNameBytes + 16)) + StoredBound(length);
+
+    /// The zip's end records.
+    public const int ZipEndBound = ZipEndOverhead;
+
+    /// The most a message of <paramref name="length"/> bytes adds to an mbox: the `From ` line,
+    /// one `>` per quoted line (a quoted line holds at least the five bytes of "From "), and the
+    /// final newlines.
+    public static long MboxEntryBound(long length) => 64 + length + (length / 5) + 1 + 2;
+
     public static Task WriteEmlAsync(ArchiveMessage message, Stream destination, CancellationToken ct) =>
         message.CopyToAsync(destination, ct);
 

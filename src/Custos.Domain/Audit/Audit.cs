@@ -46,6 +46,8 @@ public enum AuditEventType
     FeatureEntitlementGranted = 1300,
     FeatureEntitlementRevoked = 1301,
 
+    BackupDownloaded = 1450,
+
     OrganizationInvitationSent = 1500,
     OutboxMessageRetried = 1501,
     CsvExportRequested = 1520,

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Globalization;
+using Custos.ControlPlane;
+using Custos.ControlPlane.Backup;
+using Custos.ControlPlane.Exports;
+using Custos.ControlPlane.Mail;
+using Custos.Data;
+using Custos.DataPlane;
+using Custos.DataPlane.Backup;
+using Custos.DataPlane.Connectors.Imap;
+using Custos.DataPlane.Storage;
+using Custos.Domain.Audit;
+using Custos.Domain.Backup;
+using Custos.Domain.Organizations;
+using Custos.Domain.Partners;
+using Custos.Domain.Plans;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Custos.Bench;
+
+/// The Custos side of bench/backup.sh: a backup run through the product's own path (the
+/// BackupRunner over IMAP into the storage, SQLite in a data folder), and a full restore of every
+/// backed-up message to files through the MessageStore. Prints key=value facts for the script.
+internal static class BackupBench
+{
+    /// Creates the organization and connects the mailbox on the first call; then one backup run.
+    public static async Task<int> BackupAsync(string dataDir, string host, int port, string user, string password)
+    {
+        await using var services = Services(dataDir);
+        await using (var scope = services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<AppDbContext>().Database.MigrateAsync();
+        }
+
+        var org = await OrganizationAsync(services, new ImapEndpoint(host, port, ImapSecurity.None, user, password));
+        var clock = Stopwatch.StartNew();
+        BackupRunResult result;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            result = await scope.ServiceProvider.GetRequiredService<BackupRunner>().RunAsync(org, CancellationToken.None);
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        await using var read = services.CreateAsyncScope();
+        var db = read.ServiceProvider.GetRequiredService<AppDbContext>();
+        var usage = await read.ServiceProvider.GetRequiredService<MessageStore>().UsageAsync(org, CancellationToken.None);
+        var rows = await db.BackedUpMessages.CountAsync(m => m.OrganizationId == org);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"outcome={result.Outcome} run_messages={result.Messages} run_bytes={result.Bytes} seconds={seconds:F2} indexed={rows} stored_bytes={usage.StoredBytes} logical_bytes={usage.LogicalBytes} unique_messages={usage.MessageCount} attachments_deduplicated={usage.AttachmentsDeduplicated} error={result.Error?.Replace(' ', '_')}"));
+        return result.Outcome == BackupRunOutcome.Succeeded ? 0 : 1;
+    }
+
+    /// Every backed-up message of the organization, exactly as received, to {output}/{folder}/{uidvalidity}-{uid}.eml.
+    public static async Task<int> RestoreAsync(string dataDir, string output)
+    {
+        await using var services = Services(dataDir);
+        var clock = Stopwatch.StartNew();
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var store = scope.ServiceProvider.GetRequiredService<MessageStore>();
+        var org = await db.Organizations.Select(o => o.Id).SingleAsync();
+        var rows = await db.BackedUpMessages.AsNoTracking().Where(m => m.OrganizationId == org)
+            .OrderBy(m => m.Folder).ThenBy(m => m.Uid)
+            .Select(m => new { m.Folder, m.UidValidity, m.Uid, m.StoredMessageId })
+            .ToListAsync();
+        long bytes = 0;
+        foreach (var row in rows)
+        {
+            var folder = Path.Combine(output, row.Folder.Replace('/', '_'));
+            Directory.CreateDirectory(folder);
+            await using var file = new FileStream(Path.Combine(folder, $"{row.UidValidity}-{row.Uid}.eml"), FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
+            await store.CopyToAsync(org, row.StoredMessageId, file, CancellationToken.None);
+            bytes += file.Length;
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"restored={rows.Count} bytes={bytes} seconds={clock.Elapsed.TotalSeconds:F2}"));
+        return 0;
+    }
+
+    private static ServiceProvider Services(string dataDir)
+    {
+        Directory.CreateDirectory(dataDir);
+        var services = new ServiceCollection();
+        var connection = $"Data Source={Path.Combine(dataDir, "custos.db")}";
+        services.AddDbContext<AppDbContext, SqliteAppDbContext>(o => o.UseSqlite(connection));
+        services.AddSingleton(TimeProvider.System);
+        services.AddLogging();
+        services.AddControlPlane();
+        services.AddCustosStorage(StorageOptions.ForDataPath(dataDir));
+        services.AddDataPlane(new ImapOptions());
+        services.AddSingleton<IMailAddresses, BenchMailAddresses>();
+        services.AddSingleton(new ExportFolder(Path.Combine(dataDir, "exports")));
+        services.AddDataProtection().SetApplicationName("custos-bench").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
+        return services.BuildServiceProvider();
+    }
+
+    private static async Task<Guid> OrganizationAsync(IServiceProvider services, ImapEndpoint endpoint)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        if (await db.Organizations.Select(o => (Guid?)o.Id).SingleOrDefaultAsync() is { } existing)
+        {
+            return existing;
+        }
+
+        var now = TimeProvider.System.GetUtcNow();
+        var partner = Partner.Create("Bench Partner", "DE", null, isDistributor: false, now).Value!;
+        var plan = Plan.Create("Bench Backup", PlanType.Backup, 3m, "EUR", 1000, now).Value!;
+        var org = Organization.Create(
+            new NewOrganization(new PersonalInfo("Ann", "Bench", "ann@bench.example", "DE", "Bench Org"), AutoLicense: false, Seats: 5),
+            partner, plan, now).Value!;
+        db.AddRange(partner, plan, org);
+        await db.SaveChangesAsync();
+
+        var connected = await scope.ServiceProvider.GetRequiredService<ConnectImapMailbox>().HandleAsync(
+            new ConnectImapMailboxRequest(Scope.Everything, new Actor("bench", "Benchmark"), org.Id, endpoint), CancellationToken.None);
+        if (connected.Error is { } error)
+        {
+            throw new InvalidOperationException("Connecting the mailbox failed: " + error.Message);
+        }
+
+        return org.Id;
+    }
+
+    private sealed class BenchMailAddresses : IMailAddresses
+    {
+        public Uri PublicBase { get; } = new("http://127.0.0.1/");
+
+        public string MessageIdDomain => "bench.example";
+    }
+}
