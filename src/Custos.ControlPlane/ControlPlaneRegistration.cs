@@ -1,4 +1,5 @@
 using Custos.ControlPlane.Backup;
+using Custos.ControlPlane.CustomerPortal;
 using Custos.ControlPlane.Entitlements;
 using Custos.ControlPlane.Exports;
 using Custos.ControlPlane.Mail;
@@ -76,6 +77,13 @@ public static class ControlPlaneRegistration
         services.AddScoped<SetGroupMembers>();
         services.AddScoped<SetGroupOrganizations>();
         services.AddScoped<ChangeNotificationSettings>();
+
+        // The customer portal: sign-in, password links, two-factor, account settings, log in as client.
+        services.AddScoped<SignInCustomer>();
+        services.AddScoped<SetCustomerPassword>();
+        services.AddScoped<CustomerTwoFactor>();
+        services.AddScoped<UpdateCustomerDetails>();
+        services.AddScoped<LogInAsClient>();
         return services;
     }
 }

@@ -49,6 +49,16 @@ public enum AuditEventType
     CsvExportFileDeleted = 1523,
     NotificationSettingsChanged = 1540,
     OrganizationPasswordResetSent = 1541,
+
+    // The customer portal (Custos.ControlPlane/CustomerPortal).
+    PartnerSignedInAsClient = 1600,
+    CustomerPasswordSet = 1601,
+    CustomerPasswordReset = 1602,
+    CustomerPasswordResetRequested = 1603,
+    CustomerTwoFactorEnabled = 1604,
+    CustomerTwoFactorDisabled = 1605,
+    CustomerDetailsUpdated = 1606,
+    CustomerLockedOut = 1607,
 }
 
 /// Who did something. When a partner user acts inside the customer portal as a client, the
