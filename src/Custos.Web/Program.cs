@@ -8,6 +8,7 @@ using Custos.DataPlane.Storage;
 using Custos.Domain.Organizations;
 using Custos.Web.Components;
 using Custos.Web.Components.Account;
+using Custos.Web.Components.CustomerPortal;
 using Custos.Web.Components.Portal.Organizations;
 using Custos.Web.Components.Portal.Organizations.Exports;
 using Custos.Web.Hosting;
@@ -35,6 +36,7 @@ builder.Services.AddScoped<DemoSeeder>();
 builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataPath, "keys")));
 
 builder.Services.AddCustosAuth();
+builder.Services.AddCustomerAuth();
 
 var health = builder.Services.AddHealthChecks().AddDbContextCheck<AppDbContext>("database");
 if (options.Scheduler.Enabled)
@@ -79,6 +81,7 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapHealthChecks("/healthz", HealthReporting.Options);
 app.MapAccountEndpoints();
+app.MapCustomerEndpoints();
 app.MapPurgeCertificates();
 app.MapExportEndpoints();
 app.MapRazorComponents<App>();
