@@ -64,6 +64,7 @@ public sealed class CustomerTwoFactor(AppDbContext db, TimeProvider clock, SignI
             account.DisableTwoFactor();
         }
 
+        signIn.WriteFailures(account);
         var partnerId = await db.Organizations.Where(o => o.Id == account.OrganizationId).Select(o => o.PartnerId).SingleAsync(ct);
         db.AuditEntries.Add(AuditEntry.For(
             enable ? AuditEventType.CustomerTwoFactorEnabled : AuditEventType.CustomerTwoFactorDisabled,

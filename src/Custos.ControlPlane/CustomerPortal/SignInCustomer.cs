@@ -76,6 +76,7 @@ public sealed class SignInCustomer(AppDbContext db, TimeProvider clock)
         }
 
         match.RecordSignIn(now);
+        WriteFailures(match);
         await db.SaveChangesAsync(ct);
         return new CustomerSignedIn(match.Id, match.OrganizationId, match.SessionVersion, NeedsCode: false);
     }
@@ -110,6 +111,7 @@ public sealed class SignInCustomer(AppDbContext db, TimeProvider clock)
         }
 
         account.RecordSignIn(now);
+        WriteFailures(account);
         await db.SaveChangesAsync(ct);
         return new CustomerSignedIn(account.Id, account.OrganizationId, account.SessionVersion, NeedsCode: false);
     }
@@ -132,6 +134,10 @@ public sealed class SignInCustomer(AppDbContext db, TimeProvider clock)
 
         return account.AcceptCode(step.Value);
     }
+
+    /// Failures are counted in the database (<see cref="RecordFailureAsync"/>), past the loaded
+    /// entity: a success writes its reset count even when the loaded value looked the same.
+    internal void WriteFailures(LoginAccount account) => db.Entry(account).Property(a => a.FailedSignIns).IsModified = true;
 
     /// Counts one failure in the database itself (an atomic increment, so parallel guesses are all
     /// counted) and locks the account at the limit. True when the account is now locked.
