@@ -1,3 +1,4 @@
+using Custos.ControlPlane.Audit;
 using Custos.ControlPlane.Backup;
 using Custos.ControlPlane.CustomerPortal;
 using Custos.ControlPlane.Entitlements;
@@ -5,6 +6,8 @@ using Custos.ControlPlane.Exports;
 using Custos.ControlPlane.Mail;
 using Custos.ControlPlane.Organizations;
 using Custos.ControlPlane.Partners;
+using Custos.ControlPlane.Platform;
+using Custos.ControlPlane.Transfers;
 using Custos.Domain.Organizations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -84,6 +87,27 @@ public static class ControlPlaneRegistration
         services.AddScoped<CustomerTwoFactor>();
         services.AddScoped<UpdateCustomerDetails>();
         services.AddScoped<LogInAsClient>();
+
+        // Transfers of organizations between partners (see Transfers/README.md).
+        services.AddScoped<RequestTransfer>();
+        services.AddScoped<CancelTransfer>();
+        services.AddScoped<ApproveTransfer>();
+        services.AddScoped<RejectTransfer>();
+        services.AddScoped<ExecuteDueTransfers>();
+        services.AddScoped<ListTransfers>();
+        services.AddScoped<FindTransfer>();
+        services.AddScoped<SetPartnerTransfers>();
+
+        // The operator console: partner tree, plan catalog, platform settings.
+        services.AddScoped<ListPartnerTree>();
+        services.AddScoped<CreatePartner>();
+        services.AddScoped<DeactivatePartner>();
+        services.AddScoped<CreatePlan>();
+        services.AddScoped<SetPlanOfferings>();
+        services.AddScoped<ChangePlatformSettings>();
+
+        // The audit journal.
+        services.AddScoped<ListAuditEntries>();
         return services;
     }
 }

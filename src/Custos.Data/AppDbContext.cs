@@ -6,6 +6,7 @@ using Custos.Domain.Mail;
 using Custos.Domain.Organizations;
 using Custos.Domain.Partners;
 using Custos.Domain.Plans;
+using Custos.Domain.Transfers;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -23,6 +24,7 @@ public abstract class AppDbContext(DbContextOptions options)
     public const string JournalAddressUniqueIndex = "UX_Organizations_JournalAddress";
     public const string PartnerEntitlementIndex = "UX_FeatureEntitlements_Partner";
     public const string OrganizationEntitlementIndex = "UX_FeatureEntitlements_Organization";
+    public const string OpenTransferIndex = "UX_Transfers_OpenPerOrganization";
 
     /// Identity's newest schema (with passkeys), whatever the host configured.
     protected override Version SchemaVersion => IdentitySchemaVersions.Version3;
@@ -71,6 +73,8 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<StoragePurge> StoragePurges => Set<StoragePurge>();
     public DbSet<CsvExport> CsvExports => Set<CsvExport>();
+
+    public DbSet<Transfer> Transfers => Set<Transfer>();
 
     /// Both engines quote identifiers the SQL-standard way, so one filter text serves both.
     private static string Quote(string identifier) => $"\"{identifier}\"";
@@ -187,6 +191,10 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Property(a => a.ImpersonatorName).HasMaxLength(256);
             e.HasIndex(a => new { a.OrganizationId, a.At });
             e.HasIndex(a => new { a.PartnerId, a.At });
+
+            // The audit journal pages newest first by Id (keyset), per partner or organization.
+            e.HasIndex(a => new { a.PartnerId, a.Id });
+            e.HasIndex(a => new { a.OrganizationId, a.Id });
         });
 
         builder.Entity<PartnerGroup>(e =>
@@ -373,7 +381,36 @@ public abstract class AppDbContext(DbContextOptions options)
             e.HasKey(s => s.Id);
             e.Property(s => s.Id).ValueGeneratedNever();
             e.Ignore(s => s.Grace);
+            e.Property(s => s.Version).IsConcurrencyToken();
             e.HasData(new PlatformSettings());
+        });
+
+        builder.Entity<Transfer>(e =>
+        {
+            e.ToTable("Transfers");
+            e.HasKey(t => t.Id);
+            e.Property(t => t.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(t => t.RequestedById).HasMaxLength(64);
+            e.Property(t => t.RequestedByName).HasMaxLength(Transfer.MaxNameLength);
+            e.Property(t => t.RequestedByImpersonatorName).HasMaxLength(Transfer.MaxNameLength);
+            e.Property(t => t.DecidedByName).HasMaxLength(Transfer.MaxNameLength);
+            e.Property(t => t.Reason).HasMaxLength(Transfer.MaxReasonLength);
+            e.Property(t => t.Version).IsConcurrencyToken();
+            e.Ignore(t => t.IsOpen);
+
+            // One open request per organization, kept by the database so two racing requests
+            // cannot both be saved.
+            var status = Quote(nameof(Transfer.Status));
+            e.HasIndex(t => t.OrganizationId).IsUnique().HasDatabaseName(OpenTransferIndex)
+                .HasFilter($"{status} IN ('Pending', 'Approved')");
+            e.HasIndex(t => new { t.OrganizationId, t.RequestedAt });
+
+            // The operator's queue, and the job's due approved transfers.
+            e.HasIndex(t => new { t.Status, t.RequestedAt });
+            e.HasIndex(t => new { t.Status, t.EffectiveAt });
+            e.HasOne<Organization>().WithMany().HasForeignKey(t => t.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Partner>().WithMany().HasForeignKey(t => t.FromPartnerId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Partner>().WithMany().HasForeignKey(t => t.ToPartnerId).OnDelete(DeleteBehavior.Restrict);
         });
 
         StorageModel.Configure(builder);

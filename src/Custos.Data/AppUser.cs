@@ -32,5 +32,11 @@ public sealed class PlatformSettings
     /// Days between Unsubscribe and purge.
     public int UnsubscribeGraceDays { get; set; } = DefaultGraceDays;
 
+    /// The "keep backing up suspended organizations" setting a new partner starts with.
+    public bool KeepBackingUpSuspendedByDefault { get; set; }
+
+    /// Bumped by every saved change; two operators saving at once cannot both win.
+    public int Version { get; set; }
+
     public TimeSpan Grace => TimeSpan.FromDays(UnsubscribeGraceDays);
 }

@@ -17,6 +17,7 @@ public static class DbErrors
             : sq.Message.Contains("Organizations.PublicId", StringComparison.Ordinal) ? AppDbContext.OrganizationPublicIdIndex
             : sq.Message.Contains("FeatureEntitlements.PartnerId", StringComparison.Ordinal) ? AppDbContext.PartnerEntitlementIndex
             : sq.Message.Contains("FeatureEntitlements.OrganizationId", StringComparison.Ordinal) ? AppDbContext.OrganizationEntitlementIndex
+            : sq.Message.Contains("Transfers.OrganizationId", StringComparison.Ordinal) ? AppDbContext.OpenTransferIndex
             : sq.Message,
         _ => null,
     };

@@ -9,6 +9,7 @@ using Custos.Domain.Organizations;
 using Custos.Web.Components;
 using Custos.Web.Components.Account;
 using Custos.Web.Components.CustomerPortal;
+using Custos.Web.Components.Portal.Audit;
 using Custos.Web.Components.Portal.Organizations;
 using Custos.Web.Components.Portal.Organizations.Exports;
 using Custos.Web.Hosting;
@@ -84,6 +85,7 @@ app.MapAccountEndpoints();
 app.MapCustomerEndpoints();
 app.MapPurgeCertificates();
 app.MapExportEndpoints();
+app.MapAuditEndpoints();
 app.MapRazorComponents<App>();
 
 await app.RunAsync();

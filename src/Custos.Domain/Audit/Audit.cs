@@ -59,6 +59,20 @@ public enum AuditEventType
     CustomerTwoFactorDisabled = 1605,
     CustomerDetailsUpdated = 1606,
     CustomerLockedOut = 1607,
+
+    TransferRequested = 1630,
+    TransferCancelled = 1631,
+    TransferApproved = 1632,
+    TransferRejected = 1633,
+    OrganizationTransferredOut = 1634,
+    OrganizationTransferredIn = 1635,
+    PartnerTransfersRevoked = 1636,
+    PartnerTransfersRestored = 1637,
+    PartnerCreated = 1640,
+    PartnerDeactivated = 1641,
+    PlanCreated = 1642,
+    PlanOfferingsChanged = 1643,
+    PlatformSettingsChanged = 1644,
 }
 
 /// Who did something. When a partner user acts inside the customer portal as a client, the

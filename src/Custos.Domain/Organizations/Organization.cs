@@ -405,6 +405,26 @@ public sealed class Organization
         return Result.Ok;
     }
 
+    /// A transfer's execution at its cut-off: the organization moves to <paramref name="partnerId"/>
+    /// on that partner's plan of the same type; seats and auto license stay as they are.
+    public Result MoveToPartner(Guid partnerId, Plan plan, DateTimeOffset now)
+    {
+        if (Status is OrganizationStatus.Deleted)
+        {
+            return new AlreadyDeleted();
+        }
+
+        if (plan.Type != PlanType)
+        {
+            return new PlanChangeRefused(PlanType, plan.Type);
+        }
+
+        PartnerId = partnerId;
+        PlanId = plan.Id;
+        Touch(now);
+        return Result.Ok;
+    }
+
     public Result ChangeSeats(int seats, DateTimeOffset now)
     {
         var open = RequireOpen("given other seats");

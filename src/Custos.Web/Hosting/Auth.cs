@@ -19,6 +19,7 @@ public static class CustosClaims
     public const string Role = "custos:role";
     public const string Operator = "custos:operator";
     public const string DisplayName = "custos:name";
+    public const string Distributor = "custos:distributor";
 }
 
 public static class Policies
@@ -56,6 +57,10 @@ public sealed class CustosClaimsFactory(
             identity.AddClaim(new Claim(CustosClaims.PartnerPublicId, partner.PublicId));
             identity.AddClaim(new Claim(CustosClaims.PartnerName, partner.Name));
             identity.AddClaim(new Claim(CustosClaims.Role, role.ToString()));
+            if (partner.IsDistributor)
+            {
+                identity.AddClaim(new Claim(CustosClaims.Distributor, "true"));
+            }
         }
 
         return identity;
@@ -89,6 +94,9 @@ public sealed class PartnerContext(IHttpContextAccessor http)
     public bool CanChange => IsPartnerUser && Role is not PartnerRole.ReadOnly;
 
     public bool CanManageUsers => Role is PartnerRole.Owner or PartnerRole.FullAdministrator;
+
+    /// Whether the user's partner resells to partners (it may revoke their right to transfer).
+    public bool IsDistributor => User.HasClaim(CustosClaims.Distributor, "true");
 
     /// The partner's whole subtree; an Administrator only sees the organizations of its groups.
     public Scope Scope => IsPartnerUser

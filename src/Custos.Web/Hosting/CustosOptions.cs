@@ -36,6 +36,9 @@ public sealed class CustosOptions
         /// How often the export job looks for queued exports and expired files; a new export
         /// also starts the job at once.
         public int ExportIntervalSeconds { get; set; } = 30;
+
+        /// How often the transfer job looks for approved transfers whose cut-off has come.
+        public int TransferIntervalSeconds { get; set; } = 300;
     }
 
     /// Backup storage (see Custos.DataPlane/Storage/README.md). Empty paths: under the data path.

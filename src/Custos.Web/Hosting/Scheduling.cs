@@ -1,5 +1,6 @@
 using Custos.ControlPlane.Exports;
 using Custos.ControlPlane.Organizations;
+using Custos.ControlPlane.Transfers;
 using Custos.Data;
 using Custos.Data.Counting;
 using Custos.Web.Hosting.Mail;
@@ -54,6 +55,12 @@ public static class Scheduling
                     .WithSimpleSchedule(x => x.WithInterval(TimeSpan.FromSeconds(Math.Max(1, options.Scheduler.ExportIntervalSeconds))).RepeatForever()),
                 j => j.WithIdentity(CsvExportJob.Key).DisallowConcurrentExecution());
 
+            q.ScheduleJob<TransferJob>(
+                t => t.WithIdentity("execute-due-transfers")
+                    .StartNow()
+                    .WithSimpleSchedule(x => x.WithInterval(TimeSpan.FromSeconds(Math.Max(1, options.Scheduler.TransferIntervalSeconds))).RepeatForever()),
+                j => j.WithIdentity(TransferJob.Key).DisallowConcurrentExecution());
+
             q.ScheduleJob<MailDeliveryJob>(
                 t => t.WithIdentity("deliver-outbox")
                     .StartNow()
@@ -87,6 +94,24 @@ public sealed class PurgeJob(PurgeDueOrganizations purge, ILogger<PurgeJob> log)
             log.LogInformation(
                 "Purge run: {Purged} purged, {Waiting} awaiting the Data Protection Officer, {Conflicts} left to the next run",
                 run.Purged, run.AwaitingApproval, run.Conflicts);
+        }
+    }
+}
+
+/// Executes approved transfers whose cut-off has come (see <see cref="ExecuteDueTransfers"/>);
+/// each exactly once, even when two nodes run the job.
+[DisallowConcurrentExecution]
+public sealed class TransferJob(ExecuteDueTransfers transfers, ILogger<TransferJob> log) : IJob
+{
+    public static readonly JobKey Key = new("execute-due-transfers");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var run = await transfers.HandleAsync(cancellationToken);
+        if (run.Executed + run.Failed + run.Conflicts > 0)
+        {
+            log.LogInformation("Transfer run: {Executed} executed, {Failed} could not be executed, {Conflicts} left to the next run",
+                run.Executed, run.Failed, run.Conflicts);
         }
     }
 }

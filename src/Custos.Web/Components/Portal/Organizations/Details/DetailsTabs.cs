@@ -15,6 +15,7 @@ public static class DetailsTabs
     public const string Features = "features";
     public const string Credentials = "credentials";
     public const string Journaling = "journaling";
+    public const string Audit = "audit";
 
     public static string Url(Guid organizationId, string tab) => $"/organizations/{organizationId}/{tab}";
 
