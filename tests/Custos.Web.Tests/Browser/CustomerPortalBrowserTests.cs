@@ -83,7 +83,7 @@ public sealed class CustomerPortalBrowserTests(CustomerPortalBrowserFixture fixt
         var mail = await Eventually.Async(
             () => Task.FromResult(fixture.Smtp.Messages.FirstOrDefault(m => m.Recipients.Contains(owner, StringComparer.OrdinalIgnoreCase))),
             m => m is not null, "the invitation to arrive");
-        var link = System.Text.RegularExpressions.Regex.Match(mail!.Message.TextBody, @"https?://\S+/portal/set-password\?token=\S+").Value;
+        var link = System.Text.RegularExpressions.Regex.Match(mail!.Message.TextBody ?? "", @"https?://\S+/portal/set-password\?token=\S+").Value;
         link.ShouldStartWith(App.Address.ToString().TrimEnd('/'));
         await using var browser = await fixture.OpenAsync();
 

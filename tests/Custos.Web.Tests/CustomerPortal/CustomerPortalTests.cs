@@ -289,7 +289,26 @@ public sealed class CustomerPortalTests(SqliteHostFixture fixture) : IClassFixtu
         var audit = await App.InDatabaseAsync(db => db.AuditEntries.AsNoTracking().SingleAsync(a => a.OrganizationId == id && a.EventType == AuditEventType.CustomerDetailsUpdated));
         audit.ActorId.ShouldBe(account.Id.ToString());
         audit.ImpersonatorId.ShouldBeNull();
-        Html.Text(await customer.GetHtmlAsync("/portal/settings")).ShouldContain("Transfers are requested through your service provider");
+    }
+
+    [Fact]
+    public async Task TransferRequest_FromAccountSettings_GoesThroughTheTransferRules()
+    {
+        var world = await CustomerWorld.CreateAsync(App);
+        var other = await CustomerWorld.CreateAsync(App);
+        var (_, owner) = await world.OrganizationAsync(App);
+        using var customer = await CustomerWorld.CustomerAsync(App, owner);
+
+        using var unknown = await customer.PostFormAsync("/portal/settings", "portal-transfer", new Dictionary<string, string?> { ["Transfer.PartnerId"] = "P-NOPE123" });
+        using var same = await customer.PostFormAsync("/portal/settings", "portal-transfer", new Dictionary<string, string?> { ["Transfer.PartnerId"] = world.Partner.PublicId.ToLowerInvariant() });
+        using var noPlan = await customer.PostFormAsync("/portal/settings", "portal-transfer", new Dictionary<string, string?> { ["Transfer.PartnerId"] = other.Partner.PublicId });
+
+        unknown.StatusCode.ShouldBe((HttpStatusCode)422);
+        Html.Text(await unknown.Content.ReadAsStringAsync()).ShouldContain("No partner has this Partner ID");
+        same.StatusCode.ShouldBe((HttpStatusCode)422);
+        Html.Text(await same.Content.ReadAsStringAsync()).ShouldContain("current partner");
+        noPlan.StatusCode.ShouldBe((HttpStatusCode)422);
+        Html.Text(await noPlan.Content.ReadAsStringAsync()).ShouldContain("does not offer a Backup plan");
     }
 
     [Fact]

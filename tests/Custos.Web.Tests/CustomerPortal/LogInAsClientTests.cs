@@ -55,7 +55,9 @@ public sealed class LogInAsClientTests(SqliteHostFixture fixture) : IClassFixtur
         action.ImpersonatorId.ShouldBe(signIn.ImpersonatorId);
         action.ImpersonatorName.ShouldBe(signIn.ImpersonatorName);
 
-        // The owner's own credentials are not the partner's to change.
+        // Nor is moving the organization to another partner, or the owner's own credentials.
+        using var transfer = await partner.PostFormAsync("/portal/settings", "portal-transfer", new Dictionary<string, string?> { ["Transfer.PartnerId"] = "P-ABCDEFG" });
+        transfer.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         using var mfa = await partner.PostFormAsync("/portal/security", "portal-two-factor", new Dictionary<string, string?> { ["Mfa.Code"] = "123456" });
         mfa.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 
