@@ -1,5 +1,4 @@
 using Custos.ControlPlane.CustomerPortal;
-using Custos.ControlPlane.Organizations;
 using Custos.ControlPlane.Tests.Infrastructure;
 using Custos.Data;
 using Custos.Domain;
