@@ -30,7 +30,7 @@ public sealed class CustomerPortalTests(SqliteHostFixture fixture) : IClassFixtu
         cookie.ShouldContain("path=/portal", Case.Insensitive);
         cookie.ShouldContain("httponly", Case.Insensitive);
         cookie.ShouldContain("samesite=lax", Case.Insensitive);
-        Html.Text(await anonymous.GetHtmlAsync("/portal")).ShouldContain("Olga");
+        Html.Text(await anonymous.GetHtmlAsync("/portal")).ShouldContain(owner);
 
         // The portal session does not open the partner portal…
         using var partnerPage = await anonymous.GetAsync("/organizations");
@@ -296,19 +296,22 @@ public sealed class CustomerPortalTests(SqliteHostFixture fixture) : IClassFixtu
     {
         var world = await CustomerWorld.CreateAsync(App);
         var other = await CustomerWorld.CreateAsync(App);
-        var (_, owner) = await world.OrganizationAsync(App);
+        var (id, owner) = await world.OrganizationAsync(App);
         using var customer = await CustomerWorld.CustomerAsync(App, owner);
 
         using var unknown = await customer.PostFormAsync("/portal/settings", "portal-transfer", new Dictionary<string, string?> { ["Transfer.PartnerId"] = "P-NOPE123" });
         using var same = await customer.PostFormAsync("/portal/settings", "portal-transfer", new Dictionary<string, string?> { ["Transfer.PartnerId"] = world.Partner.PublicId.ToLowerInvariant() });
-        using var noPlan = await customer.PostFormAsync("/portal/settings", "portal-transfer", new Dictionary<string, string?> { ["Transfer.PartnerId"] = other.Partner.PublicId });
+        using var requested = await customer.PostFormAsync("/portal/settings", "portal-transfer", new Dictionary<string, string?> { ["Transfer.PartnerId"] = other.Partner.PublicId });
+        using var again = await customer.PostFormAsync("/portal/settings", "portal-transfer", new Dictionary<string, string?> { ["Transfer.PartnerId"] = other.Partner.PublicId });
 
         unknown.StatusCode.ShouldBe((HttpStatusCode)422);
         Html.Text(await unknown.Content.ReadAsStringAsync()).ShouldContain("No partner has this Partner ID");
         same.StatusCode.ShouldBe((HttpStatusCode)422);
         Html.Text(await same.Content.ReadAsStringAsync()).ShouldContain("current partner");
-        noPlan.StatusCode.ShouldBe((HttpStatusCode)422);
-        Html.Text(await noPlan.Content.ReadAsStringAsync()).ShouldContain("does not offer a Backup plan");
+        CustomerWorld.Where(requested).ShouldBe("/portal/settings?done=transfer");
+        (await App.InDatabaseAsync(db => db.Transfers.CountAsync(t => t.OrganizationId == id && t.ToPartnerId == other.Partner.Id))).ShouldBe(1);
+        again.StatusCode.ShouldBe((HttpStatusCode)422);
+        Html.Text(await again.Content.ReadAsStringAsync()).ShouldContain("already open");
     }
 
     [Fact]

@@ -12,13 +12,15 @@ public static class CustomerEndpoints
 {
     public static void MapCustomerEndpoints(this IEndpointRouteBuilder app)
     {
-        // Form posts (antiforgery-checked because they bind a form), so a link elsewhere cannot end a session.
+        // Form posts (antiforgery-checked because they bind a form), so a link elsewhere cannot end a
+        // session. They authorize with the portal's scheme, so the token is checked against the same
+        // person the portal page issued it to (not the partner session the browser may also hold).
         app.MapPost("/portal/signout", async ([FromForm] string? returnUrl, HttpContext http) =>
         {
             await http.SignOutAsync(CustomerAuth.Scheme);
             await http.SignOutAsync(CustomerAuth.CodeScheme);
             return TypedResults.LocalRedirect("/portal/signin");
-        });
+        }).RequireAuthorization(CustomerAuth.Policy);
 
         // "Return to partner portal": ends the client session only; the partner session stays.
         app.MapPost("/portal/return", async ([FromForm] string? returnUrl, HttpContext http) =>
@@ -27,7 +29,7 @@ public static class CustomerEndpoints
             var organization = session.Principal?.FindFirstValue(CustomerAuth.OrganizationClaim);
             await http.SignOutAsync(CustomerAuth.Scheme);
             return TypedResults.LocalRedirect(Guid.TryParse(organization, out var id) ? $"/organizations/{id}" : "/organizations");
-        });
+        }).RequireAuthorization(CustomerAuth.Policy);
 
         // The second half of "log in as client": the ticket from the partner portal, redeemed by the
         // same partner user (their partner session is read here, and only here, in the portal).
