@@ -1,6 +1,7 @@
 using Custos.ControlPlane.ApiKeys;
 using Custos.ControlPlane.Audit;
 using Custos.ControlPlane.Backup;
+using Custos.ControlPlane.CustomerPortal;
 using Custos.ControlPlane.Entitlements;
 using Custos.ControlPlane.Exports;
 using Custos.ControlPlane.Mail;
@@ -86,6 +87,13 @@ public static class ControlPlaneRegistration
         services.AddScoped<SetGroupMembers>();
         services.AddScoped<SetGroupOrganizations>();
         services.AddScoped<ChangeNotificationSettings>();
+
+        // The customer portal: sign-in, password links, two-factor, account settings, log in as client.
+        services.AddScoped<SignInCustomer>();
+        services.AddScoped<SetCustomerPassword>();
+        services.AddScoped<CustomerTwoFactor>();
+        services.AddScoped<UpdateCustomerDetails>();
+        services.AddScoped<LogInAsClient>();
 
         // Transfers of organizations between partners (see Transfers/README.md).
         services.AddScoped<RequestTransfer>();

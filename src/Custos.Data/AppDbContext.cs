@@ -58,6 +58,8 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<AccessLink> AccessLinks => Set<AccessLink>();
 
+    public DbSet<ImpersonationTicket> ImpersonationTickets => Set<ImpersonationTicket>();
+
     public DbSet<ImapMailbox> ImapMailboxes => Set<ImapMailbox>();
 
     // Backup storage (Custos.DataPlane/Storage): keys, the blob index, messages, purges.
@@ -261,6 +263,15 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Property(a => a.ApiTokenHint).HasMaxLength(LoginAccount.HintLength);
             e.Ignore(a => a.MaskedApiToken);
             e.Property(a => a.LastPasswordResetAt).IsConcurrencyToken();
+            e.Property(a => a.FirstName).HasMaxLength(OrganizationLimits.MaxPersonNameLength);
+            e.Property(a => a.LastName).HasMaxLength(OrganizationLimits.MaxPersonNameLength);
+            e.Property(a => a.PasswordHash).HasMaxLength(256);
+            e.Property(a => a.AuthenticatorKey).HasMaxLength(64);
+
+            // Two racing sign-ins, resets or enrolments of one account: only one is saved.
+            e.Property(a => a.SessionVersion).IsConcurrencyToken();
+            e.Ignore(a => a.HasPassword);
+            e.Ignore(a => a.ActsForOrganization);
             e.HasIndex(a => new { a.OrganizationId, a.CreatedAt });
             e.HasIndex(a => a.EmailNormalized);
 
@@ -318,6 +329,23 @@ public abstract class AppDbContext(DbContextOptions options)
             // The reset rate limit counts an organization's recent links.
             e.HasIndex(l => new { l.OrganizationId, l.Purpose, l.CreatedAt });
             e.HasOne<LoginAccount>().WithMany().HasForeignKey(l => l.LoginAccountId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<ImpersonationTicket>(e =>
+        {
+            e.ToTable("ImpersonationTickets");
+            e.HasKey(t => t.Id);
+            e.Property(t => t.TokenHash).HasMaxLength(AccessLink.HashLength);
+            e.HasIndex(t => t.TokenHash).IsUnique();
+            e.Property(t => t.PartnerUserName).HasMaxLength(ImpersonationTicket.MaxNameLength);
+
+            // The portal lists an organization's partner sign-ins, newest first.
+            e.HasIndex(t => new { t.OrganizationId, t.UsedAt });
+            e.HasOne<Organization>().WithMany().HasForeignKey(t => t.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<LoginAccount>().WithMany().HasForeignKey(t => t.LoginAccountId).OnDelete(DeleteBehavior.Cascade);
+
+            // Of two redemptions racing, only one is saved.
+            e.Property(t => t.UsedAt).IsConcurrencyToken();
         });
 
         builder.Entity<CsvExport>(e =>

@@ -10,6 +10,7 @@ using Custos.Domain.Organizations;
 using Custos.Web.Api;
 using Custos.Web.Components;
 using Custos.Web.Components.Account;
+using Custos.Web.Components.CustomerPortal;
 using Custos.Web.Components.Portal.Audit;
 using Custos.Web.Components.Portal.Organizations;
 using Custos.Web.Components.Portal.Organizations.Backups;
@@ -42,6 +43,7 @@ builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(P
 
 builder.Services.AddCustosAuth();
 builder.Services.AddCustosApi(builder.Configuration);
+builder.Services.AddCustomerAuth();
 
 var health = builder.Services.AddHealthChecks().AddDbContextCheck<AppDbContext>("database");
 if (options.Scheduler.Enabled)
@@ -91,6 +93,7 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapHealthChecks("/healthz", HealthReporting.Options);
 app.MapAccountEndpoints();
+app.MapCustomerEndpoints();
 app.MapPurgeCertificates();
 app.MapBackupDownloads();
 app.MapExportEndpoints();

@@ -68,27 +68,69 @@ public sealed class SendPasswordReset(AppDbContext db, Outbox outbox, TimeProvid
             return issued.Error;
         }
 
-        var (link, token) = issued.Value;
-        db.AccessLinks.Add(link);
-        var partnerName = await db.Partners.AsNoTracking().Where(p => p.Id == org.PartnerId).Select(p => p.Name).SingleAsync(ct);
-        var url = new Uri(outbox.Addresses.CustomerPortal, $"reset-password?token={token}");
-        var ownerName = $"{org.OwnerFirstName} {org.OwnerLastName}".Trim();
-        var mail = MailBody.To(ownerName)
-            .Paragraph($"{partnerName} sent you a link to choose a new password for the customer portal of {org.Name}, where you sign in as {account.Email}.")
-            .Action("Choose a new password", url)
-            .Paragraph("The link works once, for 1 hour. If you did not expect it, ignore this message: your password stays as it is.")
-            .Footer($"You receive this as the owner of {org.Name}. Questions go to {partnerName}.")
-            .ToMail(account.Email, "Choose a new password", ownerName.Length == 0 ? null : ownerName, partnerName);
-        outbox.Add(mail, Kind, org.PartnerId, org.Id);
-        db.AuditEntries.Add(AuditEntry.For(
-            AuditEventType.OrganizationPasswordResetSent, command.Actor, now, org.PartnerId, org.Id, null,
-            JsonSerializer.Serialize(new { loginAccount = account.Id, email = account.Email, link = link.Id, expiresAt = link.ExpiresAt })));
+        await AddLinkAndMailAsync(org, account, issued.Value, command.Actor, now, requestedByPartner: true, ct);
         var saved = await OrganizationCommands.SaveAsync(db, ct);
         return saved.Error switch
         {
-            null => new PasswordResetSent(account.Email, link.ExpiresAt),
+            null => new PasswordResetSent(account.Email, issued.Value.Link.ExpiresAt),
             ConcurrentChange => new PasswordResetRaced(),
             _ => saved.Error,
         };
+    }
+
+    /// "Forgot password" in the customer portal: the same rules (status, hourly limit per
+    /// organization, one link racing another) for any login account, asked for by the person themselves.
+    public async Task<Result<PasswordResetSent>> HandleForAccountAsync(Guid loginAccountId, Actor actor, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var account = await db.LoginAccounts.SingleOrDefaultAsync(a => a.Id == loginAccountId, ct);
+        var org = account is null ? null : await db.Organizations.AsNoTracking().SingleOrDefaultAsync(o => o.Id == account.OrganizationId, ct);
+        if (account is null || org is null)
+        {
+            return new NotFound("The login account");
+        }
+
+        var issued = account.IssuePasswordReset(org, await RecentAsync(org.Id, now, ct), now);
+        if (issued.Error is not null)
+        {
+            db.ChangeTracker.Clear();
+            return issued.Error;
+        }
+
+        await AddLinkAndMailAsync(org, account, issued.Value, actor, now, requestedByPartner: false, ct);
+        var saved = await OrganizationCommands.SaveAsync(db, ct);
+        return saved.Error switch
+        {
+            null => new PasswordResetSent(account.Email, issued.Value.Link.ExpiresAt),
+            ConcurrentChange => new PasswordResetRaced(),
+            _ => saved.Error,
+        };
+    }
+
+    private async Task AddLinkAndMailAsync(
+        Organization org, LoginAccount account, (AccessLink Link, string Token) issued, Actor actor, DateTimeOffset now, bool requestedByPartner,
+        CancellationToken ct)
+    {
+        var (link, token) = issued;
+        db.AccessLinks.Add(link);
+        var partnerName = await db.Partners.AsNoTracking().Where(p => p.Id == org.PartnerId).Select(p => p.Name).SingleAsync(ct);
+        var url = new Uri(outbox.Addresses.CustomerPortal, $"reset-password?token={token}");
+        var name = account.IsOwner ? $"{org.OwnerFirstName} {org.OwnerLastName}".Trim() : $"{account.FirstName} {account.LastName}".Trim();
+        var opening = requestedByPartner
+            ? $"{partnerName} sent you a link to choose a new password for the customer portal of {org.Name}, where you sign in as {account.Email}."
+            : $"Someone (we hope you) asked for a link to choose a new password for the customer portal of {org.Name}, where you sign in as {account.Email}.";
+        var mail = MailBody.To(name.Length == 0 ? account.Email : name)
+            .Paragraph(opening)
+            .Action("Choose a new password", url)
+            .Paragraph("The link works once, for 1 hour. If you did not expect it, ignore this message: your password stays as it is.")
+            .Footer(account.IsOwner
+                ? $"You receive this as the owner of {org.Name}. Questions go to {partnerName}."
+                : $"You receive this as a user of {org.Name}. Questions go to {partnerName}.")
+            .ToMail(account.Email, "Choose a new password", name.Length == 0 ? null : name, partnerName);
+        outbox.Add(mail, Kind, org.PartnerId, org.Id);
+        db.AuditEntries.Add(AuditEntry.For(
+            requestedByPartner ? AuditEventType.OrganizationPasswordResetSent : AuditEventType.CustomerPasswordResetRequested,
+            actor, now, org.PartnerId, org.Id, null,
+            JsonSerializer.Serialize(new { loginAccount = account.Id, email = account.Email, link = link.Id, expiresAt = link.ExpiresAt })));
     }
 }

@@ -57,6 +57,16 @@ public enum AuditEventType
     NotificationSettingsChanged = 1540,
     OrganizationPasswordResetSent = 1541,
 
+    // The customer portal (Custos.ControlPlane/CustomerPortal).
+    PartnerSignedInAsClient = 1600,
+    CustomerPasswordSet = 1601,
+    CustomerPasswordReset = 1602,
+    CustomerPasswordResetRequested = 1603,
+    CustomerTwoFactorEnabled = 1604,
+    CustomerTwoFactorDisabled = 1605,
+    CustomerDetailsUpdated = 1606,
+    CustomerLockedOut = 1607,
+
     TransferRequested = 1630,
     TransferCancelled = 1631,
     TransferApproved = 1632,

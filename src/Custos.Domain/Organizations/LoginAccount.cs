@@ -40,6 +40,139 @@ public sealed class LoginAccount
     /// resets racing past the limit check, only one is saved.
     public DateTimeOffset? LastPasswordResetAt { get; private set; }
 
+    // ---- Customer portal sign-in (see Custos.ControlPlane/CustomerPortal/README.md) -------------
+
+    /// The person's own names, as they typed them in Account Settings (the owner's default to the
+    /// organization's owner names).
+    public string? FirstName { get; private set; }
+
+    public string? LastName { get; private set; }
+
+    /// A full administrator of the organization: may do what the owner may, such as request a transfer.
+    public bool IsFullAdministrator { get; private set; }
+
+    /// ASP.NET Core Identity's password hash (PasswordHasher); null until a link sets a password.
+    public string? PasswordHash { get; private set; }
+
+    public DateTimeOffset? PasswordSetAt { get; private set; }
+
+    /// Wrong passwords and codes since the last success or lockout.
+    public int FailedSignIns { get; private set; }
+
+    public DateTimeOffset? LockedUntil { get; private set; }
+
+    /// The shared TOTP key (Base32); kept while enrolment is pending or two-factor is on.
+    public string? AuthenticatorKey { get; private set; }
+
+    public bool TwoFactorEnabled { get; private set; }
+
+    /// The last 30-second step whose code was accepted: a code is never accepted twice.
+    public long? LastTotpStep { get; private set; }
+
+    /// Goes up whenever the password or two-factor changes: sessions signed in before end.
+    public int SessionVersion { get; private set; }
+
+    public bool HasPassword => PasswordHash is not null;
+
+    /// The owner and full administrators act for the organization (e.g. request a transfer).
+    public bool ActsForOrganization => IsOwner || IsFullAdministrator;
+
+    public bool IsLockedOut(DateTimeOffset now) => LockedUntil is { } until && until > now;
+
+    /// Counts a wrong password or code; the <see cref="CustomerSignIns.MaxFailures"/>th locks the
+    /// account for <see cref="CustomerSignIns.Lockout"/>.
+    public void RecordFailedSignIn(DateTimeOffset now)
+    {
+        FailedSignIns++;
+        if (FailedSignIns >= CustomerSignIns.MaxFailures)
+        {
+            LockedUntil = now + CustomerSignIns.Lockout;
+            FailedSignIns = 0;
+        }
+    }
+
+    /// A new password (already hashed) from an invitation or reset link: ends a lockout (whoever
+    /// reads the mailbox is the person) and every session signed in with the old one.
+    public void SetPassword(string passwordHash, DateTimeOffset now)
+    {
+        PasswordHash = passwordHash;
+        PasswordSetAt = now;
+        FailedSignIns = 0;
+        LockedUntil = null;
+        SessionVersion++;
+    }
+
+    public Result UpdateNames(string? firstName, string? lastName)
+    {
+        var errors = new List<FieldError>();
+        var first = Name(firstName, "firstName", "First name", errors);
+        var last = Name(lastName, "lastName", "Last name", errors);
+        if (errors.Count > 0)
+        {
+            return new ValidationFailed(errors);
+        }
+
+        FirstName = first;
+        LastName = last;
+        return Result.Ok;
+    }
+
+    private static string Name(string? value, string field, string label, List<FieldError> errors)
+    {
+        var v = value?.Trim() ?? "";
+        if (v.Length == 0)
+        {
+            errors.Add(new FieldError(field, $"{label} is required."));
+        }
+        else if (v.Length > OrganizationLimits.MaxPersonNameLength || TextKey.HasControlCharacters(v))
+        {
+            errors.Add(new FieldError(field, $"{label} must be at most {OrganizationLimits.MaxPersonNameLength} characters of plain text."));
+        }
+
+        return v;
+    }
+
+    public void SetFullAdministrator(bool value) => IsFullAdministrator = value;
+
+    /// Starts (or restarts) enrolment with a new shared key; refused while two-factor is on.
+    public Result BeginTwoFactor(string key)
+    {
+        if (TwoFactorEnabled)
+        {
+            return new TwoFactorAlreadyOn();
+        }
+
+        AuthenticatorKey = key;
+        return Result.Ok;
+    }
+
+    /// Takes the step of a verified code: refused when that step (or a later one) was used before.
+    public Result AcceptCode(long step)
+    {
+        if (LastTotpStep is { } last && step <= last)
+        {
+            return new TwoFactorCodeReused();
+        }
+
+        LastTotpStep = step;
+        FailedSignIns = 0;
+        return Result.Ok;
+    }
+
+    public void EnableTwoFactor()
+    {
+        TwoFactorEnabled = AuthenticatorKey is not null;
+        SessionVersion++;
+    }
+
+    /// Off, and the key forgotten: a later enrolment starts from a new one.
+    public void DisableTwoFactor()
+    {
+        TwoFactorEnabled = false;
+        AuthenticatorKey = null;
+        SessionVersion++;
+    }
+
     /// "cst_••••abcd", or null without a token.
     public string? MaskedApiToken => Mask(ApiTokenHint);
 
@@ -103,7 +236,11 @@ public sealed class LoginAccount
         return Result.Ok;
     }
 
-    public void RecordSignIn(DateTimeOffset now) => LastSignInAt = now;
+    public void RecordSignIn(DateTimeOffset now)
+    {
+        LastSignInAt = now;
+        FailedSignIns = 0;
+    }
 
     /// Issues a single-use password reset link (valid 1 hour) for this account. Refused while the
     /// organization is Deleted (nobody can sign in) or Suspended (sign-in is refused until it is

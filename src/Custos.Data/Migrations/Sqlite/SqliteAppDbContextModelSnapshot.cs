@@ -1045,6 +1045,56 @@ namespace Custos.Data.Migrations.Sqlite
                         });
                 });
 
+            modelBuilder.Entity("Custos.Domain.Organizations.ImpersonationTicket", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("LoginAccountId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("PartnerUserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PartnerUserName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("SessionEndsAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UsedAt")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LoginAccountId");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("OrganizationId", "UsedAt");
+
+                    b.ToTable("ImpersonationTickets", (string)null);
+                });
+
             modelBuilder.Entity("Custos.Domain.Organizations.LoginAccount", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1062,6 +1112,10 @@ namespace Custos.Data.Migrations.Sqlite
                         .HasMaxLength(4)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AuthenticatorKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -1075,8 +1129,22 @@ namespace Custos.Data.Migrations.Sqlite
                         .HasMaxLength(254)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("FailedSignIns")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FirstName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IsFullAdministrator")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("IsOwner")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
 
                     b.Property<long?>("LastPasswordResetAt")
                         .IsConcurrencyToken()
@@ -1085,8 +1153,28 @@ namespace Custos.Data.Migrations.Sqlite
                     b.Property<long?>("LastSignInAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("LastTotpStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LockedUntil")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("PasswordHash")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PasswordSetAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SessionVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("TwoFactorEnabled")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
@@ -1844,6 +1932,21 @@ namespace Custos.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("PartnerId")
                         .OnDelete(DeleteBehavior.Cascade);
+                });
+
+            modelBuilder.Entity("Custos.Domain.Organizations.ImpersonationTicket", b =>
+                {
+                    b.HasOne("Custos.Domain.Organizations.LoginAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LoginAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Custos.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Custos.Domain.Organizations.LoginAccount", b =>
