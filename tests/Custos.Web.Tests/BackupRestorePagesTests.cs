@@ -1,10 +1,10 @@
-using System.IO.Compression;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using Custos.Data;
 using Custos.Data.Storage;
 using Custos.DataPlane.Storage;
+using Custos.DataPlane.Tests.Restore;
 using Custos.Domain.Audit;
 using Custos.Domain.Organizations;
 using Custos.Web.Tests.Infrastructure;
@@ -91,7 +91,7 @@ public abstract class BackupRestorePagesTests<TFixture>(TFixture fixture) : ICla
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Content.Headers.ContentDisposition!.FileNameStar.ShouldBe($"Archive part 1 of 1.{format}");
         var bytes = await response.Content.ReadAsByteArrayAsync();
-        var restored = format == "zip" ? Unzip(bytes) : Unmbox(bytes);
+        var restored = format == "zip" ? ArchiveReader.Unzip(bytes) : ArchiveReader.Unmbox(bytes);
         restored.Count.ShouldBe(sources.Count);
         for (var i = 0; i < sources.Count; i++)
         {
@@ -232,48 +232,6 @@ public abstract class BackupRestorePagesTests<TFixture>(TFixture fixture) : ICla
 
     private static IEnumerable<string> Links(string html) =>
         System.Text.RegularExpressions.Regex.Matches(html, "href=\"([^\"]+)\"").Select(m => WebUtility.HtmlDecode(m.Groups[1].Value));
-
-    private static List<byte[]> Unzip(byte[] part)
-    {
-        using var zip = new ZipArchive(new MemoryStream(part), ZipArchiveMode.Read);
-        return [.. zip.Entries.Select(e =>
-        {
-            using var entry = e.Open();
-            using var copy = new MemoryStream();
-            entry.CopyTo(copy);
-            return copy.ToArray();
-        })];
-    }
-
-    /// mboxrd back to messages; every test message ends with a newline, so each reads back exactly.
-    private static List<byte[]> Unmbox(byte[] mbox)
-    {
-        var messages = new List<List<byte>>();
-        var from = "From "u8.ToArray();
-        var at = 0;
-        while (at < mbox.Length)
-        {
-            var newline = Array.IndexOf(mbox, (byte)'\n', at);
-            var end = newline < 0 ? mbox.Length : newline + 1;
-            var line = mbox.AsSpan(at, end - at);
-            at = end;
-            if (line.StartsWith(from))
-            {
-                messages.Add([]);
-                continue;
-            }
-
-            var quotes = 0;
-            while (quotes < line.Length && line[quotes] == (byte)'>')
-            {
-                quotes++;
-            }
-
-            messages[^1].AddRange((quotes > 0 && line[quotes..].StartsWith(from) ? line[1..] : line).ToArray());
-        }
-
-        return [.. messages.Select(m => m.Take(m.Count - 1).ToArray())];
-    }
 
     private sealed record SeededRow(Guid Id, byte[] Bytes);
 }

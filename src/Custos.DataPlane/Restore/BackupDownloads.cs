@@ -101,7 +101,7 @@ public sealed class BackupDownloads(AppDbContext db, OrganizationKeys keys, Mess
             return new BackupNotFound();
         }
 
-        var output = new CountingStream(destination);
+        var output = new CountingStream(destination, leaveOpen: true);
         var messages = Messages(backup.OrganizationId, plan.PartRows[number - 1], ct);
         var written = plan.Format == ArchiveFormat.Zip
             ? await ArchiveWriter.WriteZipAsync(messages, long.MaxValue, _ => output, ct)
@@ -184,49 +184,6 @@ public sealed class BackupDownloads(AppDbContext db, OrganizationKeys keys, Mess
             using var key = await keys.FindAsync(db, org, ct);
             throw new InvalidOperationException($"Stored message {storedMessageId} is gone.");
         }
-    }
-
-    /// Counts what goes through and leaves the destination open (the archive writer disposes it).
-    private sealed class CountingStream(Stream inner) : Stream
-    {
-        public long Written { get; private set; }
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => Written;
-
-        public override long Position { get => Written; set => throw new NotSupportedException(); }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            inner.Write(buffer);
-            Written += buffer.Length;
-        }
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            await inner.WriteAsync(buffer, cancellationToken);
-            Written += buffer.Length;
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush() => inner.Flush();
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
 

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Custos.Data;
@@ -239,7 +238,7 @@ public abstract class RestoreTests(StorageFixture fixture)
             ((long)parts[i].Length).ShouldBeLessThanOrEqualTo(plan.Parts[i].MaxBytes);
         }
 
-        var restored = parts.SelectMany(p => format == ArchiveFormat.Zip ? Unzip(p) : Unmbox(p)).ToList();
+        var restored = parts.SelectMany(p => format == ArchiveFormat.Zip ? ArchiveReader.Unzip(p) : ArchiveReader.Unmbox(p)).ToList();
         restored.Count.ShouldBe(sources.Count);
         for (var i = 0; i < sources.Count; i++)
         {
@@ -271,7 +270,7 @@ public abstract class RestoreTests(StorageFixture fixture)
             (await d.WritePartAsync(backup, plan, 3, Stream.Null, default)).Error.ShouldBeOfType<BackupNotFound>();
             return output.ToArray();
         }, partner, org);
-        Unzip(second).Single().ShouldBe(big);
+        ArchiveReader.Unzip(second).Single().ShouldBe(big);
     }
 
     [Fact]
@@ -372,49 +371,6 @@ public abstract class RestoreTests(StorageFixture fixture)
         Encoding.UTF8.GetByteCount(name).ShouldBeLessThanOrEqualTo(BackupDownloads.MaxNameBytes + 4);
         name.ShouldNotContain("\uFFFD");
         char.IsHighSurrogate(name[^5]).ShouldBeFalse();
-    }
-
-    private static List<byte[]> Unzip(byte[] part)
-    {
-        using var zip = new ZipArchive(new MemoryStream(part), ZipArchiveMode.Read);
-        return [.. zip.Entries.Select(e =>
-        {
-            using var entry = e.Open();
-            using var copy = new MemoryStream();
-            entry.CopyTo(copy);
-            return copy.ToArray();
-        })];
-    }
-
-    /// Reads an mboxrd file back, byte for byte: a `From ` line starts a message, one `>` comes off
-    /// each `>+From ` line, and the blank line the writer added after each message is dropped.
-    private static List<byte[]> Unmbox(byte[] mbox)
-    {
-        var messages = new List<List<byte>>();
-        var from = "From "u8.ToArray();
-        var at = 0;
-        while (at < mbox.Length)
-        {
-            var newline = Array.IndexOf(mbox, (byte)'\n', at);
-            var end = newline < 0 ? mbox.Length : newline + 1;
-            var line = mbox.AsSpan(at, end - at);
-            at = end;
-            if (line.StartsWith(from))
-            {
-                messages.Add([]);
-                continue;
-            }
-
-            var quotes = 0;
-            while (quotes < line.Length && line[quotes] == (byte)'>')
-            {
-                quotes++;
-            }
-
-            messages[^1].AddRange((quotes > 0 && line[quotes..].StartsWith(from) ? line[1..] : line).ToArray());
-        }
-
-        return [.. messages.Select(m => m.Take(m.Count - 1).ToArray())];
     }
 
     private Task<T> WithBrowserAsync<T>(Func<BackupBrowser, OrganizationBackup, Task<T>> work, Domain.Partners.Partner partner, Guid org) =>
