@@ -26,6 +26,12 @@ public static class AuditEventNames
         AuditEventType.CredentialSourceStatusChanged => "Credential status changed",
         AuditEventType.ImapMailboxConnected => "IMAP mailbox connected",
         AuditEventType.ImapMailboxUpdated => "IMAP mailbox updated",
+        AuditEventType.BackupRunsPerDayChanged => "Backup runs per day changed",
+        AuditEventType.BackupRequested => "Backup requested",
+        AuditEventType.BackupSourceInError => "Mailbox backup needs attention",
+        AuditEventType.BackupSourceCleared => "Mailbox backup working again",
+        AuditEventType.BackupRunFailed => "Backup failed after its retries",
+        AuditEventType.BackupDownloaded => "Backup downloaded",
         AuditEventType.ApiTokenRegenerated => "API token regenerated",
         AuditEventType.JournalAddressAssigned => "Journal address assigned",
         AuditEventType.JournalAddressRegenerated => "Journal address regenerated",
@@ -68,6 +74,8 @@ public static class AuditEventNames
         AuditEventType.PlanCreated => "Plan created",
         AuditEventType.PlanOfferingsChanged => "Offered plans changed",
         AuditEventType.PlatformSettingsChanged => "Platform settings changed",
+        AuditEventType.ApiKeyCreated => "API key created",
+        AuditEventType.ApiKeyRevoked => "API key revoked",
         _ => null,
     };
 
