@@ -10,6 +10,7 @@ using Custos.Domain.Organizations;
 using Custos.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Custos.Web.Tests;
 
@@ -155,7 +156,7 @@ public abstract class BackupRestorePagesTests<TFixture>(TFixture fixture) : ICla
 
         using var response = await session.GetAsync($"/organizations/{world.Backup}/backups/{mailbox}/{relative}");
 
-        response.StatusCode.ShouldBe(expected);
+        response.StatusCode.ShouldBe(expected, string.Join(Environment.NewLine, App.Logs.AtLeast(LogLevel.Error)));
     }
 
     [Theory]

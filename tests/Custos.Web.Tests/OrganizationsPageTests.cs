@@ -173,7 +173,9 @@ public sealed partial class OrganizationsPageTests(DemoPortalFixture fixture) : 
         html.ShouldContain($"href=\"/organizations/{row.Id}/credentials\"");
         text.ShouldContain("Go to credential page");
         html.ShouldContain($"href=\"/organizations/{row.Id}/login-accounts?confirm=reset-password\">Send reset password</a>");
-        text.ShouldContain("Log in as client Available soon");
+        html.ShouldContain($"action=\"/organizations/{row.Id}/log-in-as-client\"");
+        text.ShouldContain("Log in as client");
+        text.ShouldNotContain("Available soon");
         html.ShouldContain($"aria-label=\"{row.PlanType} plan\"");
     }
 
