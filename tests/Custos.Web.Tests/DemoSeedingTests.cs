@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.RegularExpressions;
 using Custos.Data;
 using Custos.Domain.Organizations;
@@ -92,7 +93,7 @@ public sealed partial class DemoHostFixture : IAsyncLifetime
 }
 
 [Collection(ConsoleCollection.Name)]
-public sealed class DemoSeedingTests(DemoHostFixture fixture) : IClassFixture<DemoHostFixture>
+public sealed partial class DemoSeedingTests(DemoHostFixture fixture) : IClassFixture<DemoHostFixture>
 {
     private CustosApp App => fixture.App;
 
@@ -187,7 +188,7 @@ public sealed class DemoSeedingTests(DemoHostFixture fixture) : IClassFixture<De
         fixture.FirstStartOutput.ShouldContain("owner@contoso-it.test");
         fixture.FirstStartOutput.ShouldContain($"Custos is listening on {fixture.FirstStartAddress.GetLeftPart(UriPartial.Authority)}");
         var passwords = fixture.PrintedPasswords;
-        passwords.Count.ShouldBe(2);
+        passwords.Count.ShouldBe(3);
 
         var signIns = await App.InScopeAsync(async sp =>
         {
@@ -197,7 +198,20 @@ public sealed class DemoSeedingTests(DemoHostFixture fixture) : IClassFixture<De
             return new[] { await users.CheckPasswordAsync(op!, passwords[0]), await users.CheckPasswordAsync(owner!, passwords[1]) };
         });
         signIns.ShouldBe([true, true]);
+
+        // The third account is an organization's owner, for the customer portal.
+        var customer = CustomerLine().Match(fixture.FirstStartOutput);
+        customer.Success.ShouldBeTrue("the banner should list the customer account");
+        customer.Groups[2].Value.ShouldBe(passwords[2]);
+        fixture.FirstStartOutput.ShouldContain("/portal/signin");
+        using var anonymous = PortalSession.Anonymous(App);
+        using var response = await anonymous.PostFormAsync("/portal/signin", "portal-signin", CustomerPortal.CustomerWorld.SignInForm(customer.Groups[1].Value, passwords[2]));
+        response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        CustomerPortal.CustomerWorld.Where(response).ShouldBe("/portal");
     }
+
+    [GeneratedRegex(@"Customer\s+(\S+@\S+)\s+(Cu-[A-Za-z0-9=]+7a)")]
+    private static partial Regex CustomerLine();
 
     [Fact]
     public async Task SecondStart_OnSeededData_SeedsNothingAndPrintsNoCredentials()

@@ -57,7 +57,24 @@ public sealed class DemoSeeder(
 
         await OrganizationsAsync([partner, subA, subB], plans, ct);
         await EntitlementsAsync(partner, subA, ct);
+        accounts.Add(await CustomerAsync(partner, ct));
         return accounts;
+    }
+
+    /// The owner of the demo partner's first active organization, with a password for the customer portal.
+    private async Task<DemoAccount> CustomerAsync(Partner partner, CancellationToken ct)
+    {
+        var owner = await (
+            from o in db.Organizations
+            where o.PartnerId == partner.Id && o.Status == OrganizationStatus.Active
+            join a in db.LoginAccounts on o.Id equals a.OrganizationId
+            where a.IsOwner
+            orderby o.NameNormalized, o.Id
+            select a).FirstAsync(ct);
+        var password = NewPassword();
+        owner.SetPassword(new PasswordHasher<LoginAccount>().HashPassword(owner, password), clock.GetUtcNow());
+        await db.SaveChangesAsync(ct);
+        return new DemoAccount("Customer", owner.Email, password);
     }
 
     private async Task OrganizationsAsync(Partner[] partners, Plan[] plans, CancellationToken ct)

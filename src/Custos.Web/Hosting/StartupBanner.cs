@@ -25,6 +25,7 @@ public static class StartupBanner
             Console.WriteLine($"  {a.Role,-14} {a.Email,-28} {a.Password}");
         }
 
+        Console.WriteLine("Partner users and the operator sign in at /signin; the customer signs in to the customer portal at /portal/signin.");
         Console.WriteLine($"Delete {app.Configuration["Custos:DataPath"] ?? "data"}/ to start over with new demo data.");
         Console.WriteLine();
     }
