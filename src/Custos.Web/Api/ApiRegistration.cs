@@ -166,6 +166,7 @@ public static class ApiRegistration
         api.MapLoginAccounts();
         api.MapExports();
         api.MapPartners();
+        api.MapAudit();
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/scalar", o => o.WithTitle("Custos API")).AllowAnonymous();
