@@ -101,6 +101,31 @@ public sealed class CustomerPortalBrowserTests(CustomerPortalBrowserFixture fixt
     }
 
     [Fact]
+    public async Task TransferRequest_WhenTheDistributorRevokedTransfers_IsRefusedWithAMessageAndNothingSaved()
+    {
+        var world = await CustomerWorld.CreateAsync(App);
+        var target = await CustomerWorld.CreateAsync(App);
+        var (id, owner) = await world.OrganizationAsync(App);
+        await App.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<AppDbContext>();
+            var partner = await db.Partners.SingleAsync(p => p.Id == world.Partner.Id);
+            partner.SetMayTransfer(false);
+            await db.SaveChangesAsync();
+        });
+        await using var browser = await fixture.OpenAsync();
+        await SignInToPortalAsync(browser, owner, CustomerWorld.Password);
+        await Expect(browser.Page.GetByRole(AriaRole.Navigation, new() { Name = "Customer portal" })).ToBeVisibleAsync();
+
+        (await browser.GoAsync("/portal/settings")).ShouldBe(200);
+        await browser.Page.GetByLabel("Partner ID", new() { Exact = true }).FillAsync(target.Partner.PublicId);
+        await browser.Page.GetByRole(AriaRole.Button, new() { Name = "Request transfer", Exact = true }).ClickAsync();
+
+        await Expect(browser.Page.GetByText("Please contact your partner's distributor or Custos support.").First).ToBeVisibleAsync();
+        (await App.InDatabaseAsync(db => db.Transfers.CountAsync(t => t.OrganizationId == id))).ShouldBe(0);
+    }
+
+    [Fact]
     public async Task SuspendedOrganization_UserCannotSignIn()
     {
         var (id, owner) = await fixture.World.OrganizationAsync(App);
