@@ -1,5 +1,4 @@
 using Custos.Data;
-using Custos.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 using ZstdSharp;
 
