@@ -66,12 +66,13 @@ internal static class BackupBench
             .Select(m => new { m.Folder, m.UidValidity, m.Uid, m.StoredMessageId })
             .ToListAsync();
         long bytes = 0;
+        using var reader = store.OpenReader(org);
         foreach (var row in rows)
         {
             var folder = Path.Combine(output, row.Folder.Replace('/', '_'));
             Directory.CreateDirectory(folder);
             await using var file = new FileStream(Path.Combine(folder, $"{row.UidValidity}-{row.Uid}.eml"), FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
-            await store.CopyToAsync(org, row.StoredMessageId, file, CancellationToken.None);
+            await reader.CopyToAsync(row.StoredMessageId, file, CancellationToken.None);
             bytes += file.Length;
         }
 

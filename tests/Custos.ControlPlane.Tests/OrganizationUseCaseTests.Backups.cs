@@ -358,6 +358,50 @@ public abstract partial class OrganizationUseCaseTests
         (saved.Folder, saved.UidValidity, saved.LastUid, saved.UidNext).ShouldBe(("INBOX", 7L, 1L, 2L));
     }
 
+    [Fact]
+    public async Task Backup_BatchWhoseCommitFails_LeavesNoStoredContentOrRows_AndTheNextBatchStoresItOnce()
+    {
+        var orgId = await CreateOrgAsync();
+        var (_, _, mailboxId) = await AddMailboxAsync(orgId, out _, [TestDovecot.Message(1)]);
+        var raws = new[] { TestDovecot.Message(51), TestDovecot.Message(52) };
+        var checkpoint = new FolderCheckpoint("INBOX", 9, 3, 4, 0);
+
+        // The batch's records are written and fsynced, then its transaction fails (here: the run's
+        // progress update throws): no stored content, no row, no checkpoint may remain.
+        await Should.ThrowAsync<IOException>(() => InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<AppDbContext>();
+            var key = await sp.GetRequiredService<OrganizationKeys>().GetOrCreateAsync(db, orgId, default);
+            var target = new DatabaseBackupTarget(db, sp.GetRequiredService<MessageStore>(), key, mailboxId, Clock,
+                (_, _) => throw new IOException("Simulated: the node lost its database connection."), _ => Task.FromResult(true));
+            await target.StoreAsync("INBOX", 9, 1, new MemoryStream(raws[0]), default);
+            await target.StoreAsync("INBOX", 9, 2, new MemoryStream(raws[1]), default);
+            await target.StoreAsync("INBOX", 9, 3, new MemoryStream(raws[0]), default);
+            return await target.CommitAsync(checkpoint, default);
+        }));
+
+        (await ReadAsync(db => db.StoredMessages.CountAsync(m => m.OrganizationId == orgId))).ShouldBe(0);
+        (await ReadAsync(db => db.StoredChunks.CountAsync(c => c.OrganizationId == orgId))).ShouldBe(0);
+        (await RowsAsync(mailboxId)).ShouldBeEmpty();
+        (await ReadAsync(db => db.BackupCheckpoints.CountAsync(c => c.MailboxId == mailboxId))).ShouldBe(0);
+
+        await InScopeAsync(async sp =>
+        {
+            var target = await TargetAsync(sp, orgId, mailboxId);
+            await target.StoreAsync("INBOX", 9, 1, new MemoryStream(raws[0]), default);
+            await target.StoreAsync("INBOX", 9, 2, new MemoryStream(raws[1]), default);
+            await target.StoreAsync("INBOX", 9, 3, new MemoryStream(raws[0]), default);
+            return await target.CommitAsync(checkpoint, default);
+        });
+
+        (await ReadAsync(db => db.StoredMessages.CountAsync(m => m.OrganizationId == orgId))).ShouldBe(2);
+        var rows = (await RowsAsync(mailboxId)).OrderBy(r => r.Uid).ToList();
+        rows.Select(r => r.Uid).ShouldBe([1L, 2L, 3L]);
+        rows[2].StoredMessageId.ShouldBe(rows[0].StoredMessageId);
+        (await RestoreAsync(orgId, rows[0].StoredMessageId)).ShouldBe(raws[0]);
+        (await RestoreAsync(orgId, rows[1].StoredMessageId)).ShouldBe(raws[1]);
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------
 
     private async Task<Domain.Error?> RunInScopeAsync(IServiceProvider services, CommandKind kind, OrganizationCommand command)

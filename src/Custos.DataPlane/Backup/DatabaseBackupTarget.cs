@@ -12,10 +12,11 @@ namespace Custos.DataPlane.Backup;
 /// What one commit added to the index.
 public sealed record CommitStats(int Messages, long LogicalBytes, long StoredBytesAdded);
 
-/// The backup store behind a mailbox sync: each message goes into the organization's
-/// <see cref="MessageStore"/> at once (content is deduplicated there), and becomes part of the
-/// backup only at the next commit, which writes the batch's <see cref="BackedUpMessage"/> rows and
-/// the folder's <see cref="BackupCheckpoint"/> in one transaction. A message whose
+/// The backup store behind a mailbox sync: each message goes into a <see cref="StoreBatch"/> of the
+/// organization's <see cref="MessageStore"/> at once (content is deduplicated and its records
+/// written there), and becomes part of the backup only at the next commit, which fsyncs the batch's
+/// records once and writes its stored-content rows, its <see cref="BackedUpMessage"/> rows and the
+/// folder's <see cref="BackupCheckpoint"/> in one transaction. A message whose
 /// (mailbox, folder, UIDVALIDITY, UID) row already exists (fetched again after a crash between
 /// storing and committing) is not indexed twice. After each commit the run decides whether to go on
 /// (the organization's status, the node shutting down).
@@ -32,6 +33,7 @@ public sealed class DatabaseBackupTarget(
     private const int HeaderPrefixBytes = 256 * 1024;
 
     private readonly Dictionary<(string Folder, long UidValidity, long Uid), Pending> _pending = [];
+    private StoreBatch? _batch;
 
     /// Messages handed over but not yet committed.
     public int PendingCount => _pending.Count;
@@ -48,72 +50,92 @@ public sealed class DatabaseBackupTarget(
     public async Task StoreAsync(string folder, uint uidValidity, uint uid, Stream raw, CancellationToken ct)
     {
         using var tee = new PrefixCapture(raw, HeaderPrefixBytes);
-        var stored = await store.PutAsync(key.OrganizationId, tee, ct);
+        _batch ??= store.BeginBatch(key);
+        var stored = await _batch.AddAsync(tee, ct);
         var (subject, from, date) = ReadHeaders(tee.Prefix);
         _pending[(folder, uidValidity, uid)] = new Pending(stored, subject, from, date);
     }
 
     public async Task<SyncVerdict> CommitAsync(FolderCheckpoint checkpoint, CancellationToken ct)
     {
+        try
+        {
+            if (_batch is null)
+            {
+                await SaveAsync(checkpoint, ct);
+            }
+            else
+            {
+                await _batch.CommitAsync(token => SaveAsync(checkpoint, token), ct);
+            }
+        }
+        finally
+        {
+            // Committed or not, this batch is over: what was not committed is fetched again next time.
+            _batch?.Dispose();
+            _batch = null;
+            _pending.Clear();
+        }
+
+        return await mayContinue(ct) ? SyncVerdict.Continue : SyncVerdict.Stop;
+    }
+
+    private async Task SaveAsync(FolderCheckpoint checkpoint, CancellationToken ct)
+    {
         var now = clock.GetUtcNow();
         var stats = new CommitStats(0, 0, 0);
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        foreach (var group in _pending.GroupBy(p => (p.Key.Folder, p.Key.UidValidity)))
         {
-            foreach (var group in _pending.GroupBy(p => (p.Key.Folder, p.Key.UidValidity)))
+            var (folder, validity) = group.Key;
+            var uids = group.Select(p => p.Key.Uid).ToList();
+            var existing = (await db.BackedUpMessages
+                .Where(m => m.MailboxId == mailboxId && m.Folder == folder && m.UidValidity == validity && uids.Contains(m.Uid))
+                .Select(m => m.Uid)
+                .ToListAsync(ct)).ToHashSet();
+            foreach (var (id, message) in group.Where(p => !existing.Contains(p.Key.Uid)).OrderBy(p => p.Key.Uid))
             {
-                var (folder, validity) = group.Key;
-                var uids = group.Select(p => p.Key.Uid).ToList();
-                var existing = (await db.BackedUpMessages
-                    .Where(m => m.MailboxId == mailboxId && m.Folder == folder && m.UidValidity == validity && uids.Contains(m.Uid))
-                    .Select(m => m.Uid)
-                    .ToListAsync(ct)).ToHashSet();
-                foreach (var (id, message) in group.Where(p => !existing.Contains(p.Key.Uid)).OrderBy(p => p.Key.Uid))
+                var rowId = Guid.CreateVersion7(now);
+                db.BackedUpMessages.Add(new BackedUpMessage
                 {
-                    var rowId = Guid.CreateVersion7(now);
-                    db.BackedUpMessages.Add(new BackedUpMessage
-                    {
-                        Id = rowId,
-                        OrganizationId = key.OrganizationId,
-                        MailboxId = mailboxId,
-                        Folder = id.Folder,
-                        UidValidity = id.UidValidity,
-                        Uid = id.Uid,
-                        StoredMessageId = message.Stored.Id,
-                        SealedHeaders = MessageHeaders.Of(message.Subject, message.From).Seal(key, rowId),
-                        Date = message.Date,
-                        LogicalBytes = message.Stored.LogicalBytes,
-                        BackedUpAt = now,
-                    });
-                    stats = new CommitStats(stats.Messages + 1, stats.LogicalBytes + message.Stored.LogicalBytes, stats.StoredBytesAdded + message.Stored.StoredBytesAdded);
-                }
-            }
-
-            var row = await db.BackupCheckpoints.SingleOrDefaultAsync(c => c.MailboxId == mailboxId && c.Folder == checkpoint.Folder, ct);
-            if (row is null)
-            {
-                row = new BackupCheckpoint { Id = Guid.CreateVersion7(now), OrganizationId = key.OrganizationId, MailboxId = mailboxId, Folder = checkpoint.Folder };
-                db.BackupCheckpoints.Add(row);
-            }
-
-            row.UidValidity = checkpoint.UidValidity;
-            row.LastUid = checkpoint.LastUid;
-            row.UidNext = checkpoint.UidNext;
-            row.HighestModSeq = (long)Math.Min(checkpoint.HighestModSeq, long.MaxValue);
-            row.UpdatedAt = now;
-            try
-            {
-                await db.SaveChangesAsync(ct);
-                await onCommitted(stats, ct);
-                await tx.CommitAsync(ct);
-            }
-            finally
-            {
-                db.ChangeTracker.Clear();
+                    Id = rowId,
+                    OrganizationId = key.OrganizationId,
+                    MailboxId = mailboxId,
+                    Folder = id.Folder,
+                    UidValidity = id.UidValidity,
+                    Uid = id.Uid,
+                    StoredMessageId = message.Stored.Id,
+                    SealedHeaders = MessageHeaders.Of(message.Subject, message.From).Seal(key, rowId),
+                    Date = message.Date,
+                    LogicalBytes = message.Stored.LogicalBytes,
+                    BackedUpAt = now,
+                });
+                stats = new CommitStats(stats.Messages + 1, stats.LogicalBytes + message.Stored.LogicalBytes, stats.StoredBytesAdded + message.Stored.StoredBytesAdded);
             }
         }
 
-        _pending.Clear();
-        return await mayContinue(ct) ? SyncVerdict.Continue : SyncVerdict.Stop;
+        var row = await db.BackupCheckpoints.SingleOrDefaultAsync(c => c.MailboxId == mailboxId && c.Folder == checkpoint.Folder, ct);
+        if (row is null)
+        {
+            row = new BackupCheckpoint { Id = Guid.CreateVersion7(now), OrganizationId = key.OrganizationId, MailboxId = mailboxId, Folder = checkpoint.Folder };
+            db.BackupCheckpoints.Add(row);
+        }
+
+        row.UidValidity = checkpoint.UidValidity;
+        row.LastUid = checkpoint.LastUid;
+        row.UidNext = checkpoint.UidNext;
+        row.HighestModSeq = (long)Math.Min(checkpoint.HighestModSeq, long.MaxValue);
+        row.UpdatedAt = now;
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            await onCommitted(stats, ct);
+            await tx.CommitAsync(ct);
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
     }
 
     /// Subject, From and Date from the header block; a message whose headers do not parse is still

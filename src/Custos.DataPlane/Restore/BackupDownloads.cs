@@ -40,7 +40,11 @@ public sealed class BackupDownloads(AppDbContext db, OrganizationKeys keys, Mess
 
         using var key = await keys.FindAsync(db, org, ct) ?? throw new OrganizationDataDestroyedException(org);
         var headers = MessageHeaders.Open(key, row.Id, row.SealedHeaders);
-        return new EmlDownload(row.Id, row.Folder, FileName(headers.Subject, row.SortDate), stored.LogicalBytes, (destination, token) => CopyAsync(org, stored.Id, destination, token));
+        return new EmlDownload(row.Id, row.Folder, FileName(headers.Subject, row.SortDate), stored.LogicalBytes, async (destination, token) =>
+        {
+            using var reader = store.OpenReader(org);
+            await CopyAsync(reader, org, stored.Id, destination, token);
+        });
     }
 
     /// The folder's archive in parts of at most <paramref name="partLimit"/> bytes, over the rows
@@ -102,7 +106,10 @@ public sealed class BackupDownloads(AppDbContext db, OrganizationKeys keys, Mess
         }
 
         var output = new CountingStream(destination, leaveOpen: true);
-        var messages = Messages(backup.OrganizationId, plan.PartRows[number - 1], ct);
+
+        // One reader for the whole part: the key unwrapped once for this download, packs kept open.
+        using var reader = store.OpenReader(backup.OrganizationId);
+        var messages = Messages(backup.OrganizationId, reader, plan.PartRows[number - 1], ct);
         var written = plan.Format == ArchiveFormat.Zip
             ? await ArchiveWriter.WriteZipAsync(messages, long.MaxValue, _ => output, ct)
             : await ArchiveWriter.WriteMboxAsync(messages, long.MaxValue, _ => output, ct);
@@ -145,7 +152,7 @@ public sealed class BackupDownloads(AppDbContext db, OrganizationKeys keys, Mess
 
     private static readonly JsonSerializerOptions AuditJson = new(JsonSerializerDefaults.Web);
 
-    private async IAsyncEnumerable<ArchiveMessage> Messages(Guid org, IReadOnlyList<Guid> ids, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<ArchiveMessage> Messages(Guid org, MessageReader reader, IReadOnlyList<Guid> ids, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         for (var at = 0; at < ids.Count; at += FetchBatch)
         {
@@ -167,7 +174,7 @@ public sealed class BackupDownloads(AppDbContext db, OrganizationKeys keys, Mess
                 var headers = MessageHeaders.Open(key, r.Id, r.SealedHeaders);
                 var storedId = r.StoredId;
                 return new ArchiveMessage(FileName(headers.Subject, r.SortDate), r.LogicalBytes, r.SortDate,
-                    (destination, token) => CopyAsync(org, storedId, destination, token));
+                    (destination, token) => CopyAsync(reader, org, storedId, destination, token));
             }).ToList();
             foreach (var message in batch)
             {
@@ -176,9 +183,9 @@ public sealed class BackupDownloads(AppDbContext db, OrganizationKeys keys, Mess
         }
     }
 
-    private async Task CopyAsync(Guid org, Guid storedMessageId, Stream destination, CancellationToken ct)
+    private async Task CopyAsync(MessageReader reader, Guid org, Guid storedMessageId, Stream destination, CancellationToken ct)
     {
-        if (!await store.CopyToAsync(org, storedMessageId, destination, ct))
+        if (!await reader.CopyToAsync(storedMessageId, destination, ct))
         {
             // Gone from the index: a purge took it (the key check throws OrganizationDataDestroyedException), or a bug.
             using var key = await keys.FindAsync(db, org, ct);

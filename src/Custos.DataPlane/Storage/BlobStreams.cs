@@ -3,14 +3,27 @@ using ZstdSharp;
 
 namespace Custos.DataPlane.Storage;
 
+/// What writing blobs needs and can reuse from one blob to the next (one at a time): the chunk
+/// buffer, the zstd compressor and a copy buffer, so storing a message allocates none of them.
+internal sealed class ChunkScratch(StorageOptions options) : IDisposable
+{
+    public byte[] Chunk { get; } = new byte[options.ChunkBytes];
+
+    public byte[] CopyBuffer { get; } = new byte[81920];
+
+    public Compressor Compressor { get; } = new(options.CompressionLevel);
+
+    public void Dispose() => Compressor.Dispose();
+}
+
 /// Writes one blob as a sequence of chunks: each chunk of plaintext is compressed (zstd), then
 /// encrypted (AES-256-GCM, blob ID and chunk number as associated data), then appended to the pack.
-/// Only one chunk is ever held in memory.
+/// Only one chunk is ever held in memory (the scratch's buffer: one blob at a time per scratch).
 internal sealed class ChunkedBlobWriter(
-    DataKeyMaterial keys, IPackWriter writer, byte[] blobId, StorageOptions options) : IDisposable
+    DataKeyMaterial keys, IPackWriter writer, byte[] blobId, ChunkScratch scratch)
 {
-    private readonly byte[] _buffer = new byte[options.ChunkBytes];
-    private readonly Compressor _compressor = new(options.CompressionLevel);
+    private readonly byte[] _buffer = scratch.Chunk;
+    private readonly Compressor _compressor = scratch.Compressor;
     private readonly List<StoredChunk> _chunks = [];
     private int _filled;
 
@@ -32,7 +45,7 @@ internal sealed class ChunkedBlobWriter(
     /// Copies a range of <paramref name="source"/> into the blob.
     public async Task CopyFromAsync(Stream source, long start, long length, CancellationToken ct)
     {
-        var buffer = new byte[81920];
+        var buffer = scratch.CopyBuffer;
         source.Position = start;
         while (length > 0)
         {
@@ -58,8 +71,6 @@ internal sealed class ChunkedBlobWriter(
         return _chunks;
     }
 
-    public void Dispose() => _compressor.Dispose();
-
     private async Task SealChunkAsync(CancellationToken ct)
     {
         var seq = _chunks.Count;
@@ -80,12 +91,13 @@ internal sealed class ChunkedBlobWriter(
     }
 }
 
-/// Reads a blob back chunk by chunk: read the record, decrypt, decompress.
+/// Reads a blob back chunk by chunk: read the record, decrypt, decompress (with the reader's
+/// decompressor: one blob at a time per decompressor).
 internal sealed class BlobReadStream(
-    IBlobStore blobs, DataKeyMaterial keys, byte[] blobId, IReadOnlyList<StoredChunk> chunks) : Stream
+    IPackReader packs, DataKeyMaterial keys, Decompressor decompressor, byte[] blobId, IReadOnlyList<StoredChunk> chunks) : Stream
 {
-    private readonly Decompressor _decompressor = new();
     private byte[] _current = [];
+    private int _length;
     private int _position;
     private int _next;
 
@@ -101,7 +113,7 @@ internal sealed class BlobReadStream(
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        while (_position == _current.Length)
+        while (_position == _length)
         {
             if (_next == chunks.Count)
             {
@@ -114,19 +126,24 @@ internal sealed class BlobReadStream(
                 throw new InvalidDataException("A chunk of the blob is missing from the index.");
             }
 
-            var payload = await blobs.ReadAsync(keys.OrganizationId, new PackLocation(chunk.Pack, chunk.Offset, chunk.Length), cancellationToken);
+            var payload = await packs.ReadAsync(new PackLocation(chunk.Pack, chunk.Offset, chunk.Length), cancellationToken);
             var compressed = keys.Open(blobId, chunk.Seq, payload);
-            _current = _decompressor.Unwrap(compressed).ToArray();
-            if (_current.Length != chunk.PlainLength)
+            if (_current.Length < chunk.PlainLength)
+            {
+                _current = new byte[chunk.PlainLength];
+            }
+
+            if (!decompressor.TryUnwrap(compressed, _current.AsSpan(0, chunk.PlainLength), out var written) || written != chunk.PlainLength)
             {
                 throw new InvalidDataException("A chunk decompressed to an unexpected length.");
             }
 
+            _length = written;
             _position = 0;
             _next++;
         }
 
-        var n = Math.Min(buffer.Length, _current.Length - _position);
+        var n = Math.Min(buffer.Length, _length - _position);
         _current.AsMemory(_position, n).CopyTo(buffer);
         _position += n;
         return n;
@@ -148,15 +165,6 @@ internal sealed class BlobReadStream(
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _decompressor.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
 }
 
 internal static class TempFiles

@@ -17,6 +17,10 @@ public interface IBlobStore
     /// The payload of the record at <paramref name="location"/>, checked against its frame.
     Task<byte[]> ReadAsync(Guid organizationId, PackLocation location, CancellationToken ct);
 
+    /// A reader of many records of the organization (a restore, a download): pack files stay open
+    /// until it is disposed.
+    IPackReader OpenReader(Guid organizationId) => new RecordByRecordReader(this, organizationId);
+
     /// The organization's packs as they are now (for a purge's certificate).
     PackDeletion Measure(Guid organizationId);
 
@@ -31,4 +35,20 @@ public interface IPackWriter : IAsyncDisposable
 
     /// Makes every record appended so far durable (fsync). Index rows may point at them only after this.
     Task FlushAsync(CancellationToken ct);
+}
+
+public interface IPackReader : IDisposable
+{
+    /// The payload of the record at <paramref name="location"/>, checked against its frame.
+    Task<byte[]> ReadAsync(PackLocation location, CancellationToken ct);
+}
+
+/// Reads each record through <see cref="IBlobStore.ReadAsync"/>.
+internal sealed class RecordByRecordReader(IBlobStore store, Guid organizationId) : IPackReader
+{
+    public Task<byte[]> ReadAsync(PackLocation location, CancellationToken ct) => store.ReadAsync(organizationId, location, ct);
+
+    public void Dispose()
+    {
+    }
 }

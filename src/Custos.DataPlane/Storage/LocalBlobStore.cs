@@ -38,6 +38,9 @@ public sealed class LocalBlobStore(StorageOptions options) : IBlobStore
             var file = OpenForAppend(organizationId, number);
             if (file.Length >= _options.PackTargetBytes)
             {
+                // Sealed by size: a batch may have filled it without a flush yet (it flushes only
+                // the pack it ends in), so it becomes durable before the next pack starts.
+                file.Flush(flushToDisk: true);
                 await file.DisposeAsync();
                 number++;
                 file = OpenForAppend(organizationId, number);
@@ -54,26 +57,11 @@ public sealed class LocalBlobStore(StorageOptions options) : IBlobStore
 
     public async Task<byte[]> ReadAsync(Guid organizationId, PackLocation location, CancellationToken ct)
     {
-        await using var file = new FileStream(PackPath(organizationId, location.Pack), new FileStreamOptions
-        {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            Options = FileOptions.Asynchronous | FileOptions.RandomAccess,
-        });
-        var record = new byte[HeaderBytes + location.Length + ChecksumBytes];
-        file.Position = location.Offset;
-        await file.ReadExactlyAsync(record, ct);
-        var payload = record.AsSpan(HeaderBytes, location.Length);
-        if (!record.AsSpan(0, 4).SequenceEqual(Magic)
-            || BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(4)) != (uint)location.Length
-            || !Checksum(payload).SequenceEqual(record.AsSpan(HeaderBytes + location.Length)))
-        {
-            throw new InvalidDataException($"The record at {location} of organization {organizationId} is damaged.");
-        }
-
-        return payload.ToArray();
+        using var reader = OpenReader(organizationId);
+        return await reader.ReadAsync(location, ct);
     }
+
+    public IPackReader OpenReader(Guid organizationId) => new Reader(this, organizationId);
 
     public PackDeletion Measure(Guid organizationId)
     {
@@ -190,6 +178,56 @@ public sealed class LocalBlobStore(StorageOptions options) : IBlobStore
     }
 
     private static byte[] Checksum(ReadOnlySpan<byte> payload) => SHA256.HashData(payload)[..ChecksumBytes];
+
+    /// Keeps each pack it reads from open (a handle, no buffer) until disposed; positioned reads.
+    private sealed class Reader(LocalBlobStore store, Guid organizationId) : IPackReader
+    {
+        private readonly Dictionary<int, Microsoft.Win32.SafeHandles.SafeFileHandle> _packs = [];
+
+        public async Task<byte[]> ReadAsync(PackLocation location, CancellationToken ct)
+        {
+            if (!_packs.TryGetValue(location.Pack, out var handle))
+            {
+                handle = File.OpenHandle(
+                    store.PackPath(organizationId, location.Pack), FileMode.Open, FileAccess.Read,
+                    FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous | FileOptions.RandomAccess);
+                _packs[location.Pack] = handle;
+            }
+
+            var record = new byte[HeaderBytes + location.Length + ChecksumBytes];
+            var read = 0;
+            while (read < record.Length)
+            {
+                var n = await RandomAccess.ReadAsync(handle, record.AsMemory(read), location.Offset + read, ct);
+                if (n == 0)
+                {
+                    throw new EndOfStreamException();
+                }
+
+                read += n;
+            }
+
+            var payload = record.AsSpan(HeaderBytes, location.Length);
+            if (!record.AsSpan(0, 4).SequenceEqual(Magic)
+                || BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(4)) != (uint)location.Length
+                || !Checksum(payload).SequenceEqual(record.AsSpan(HeaderBytes + location.Length)))
+            {
+                throw new InvalidDataException($"The record at {location} of organization {organizationId} is damaged.");
+            }
+
+            return payload.ToArray();
+        }
+
+        public void Dispose()
+        {
+            foreach (var handle in _packs.Values)
+            {
+                handle.Dispose();
+            }
+
+            _packs.Clear();
+        }
+    }
 
     private sealed class Writer(LocalBlobStore store, Guid organizationId, SemaphoreSlim gate, int pack, FileStream file) : IPackWriter
     {

@@ -16,135 +16,37 @@ public sealed record StorageUsage(long StoredBytes, long LogicalBytes, int Messa
 /// back byte for byte. See README.md beside this file for the format and the keys.
 public sealed class MessageStore(AppDbContext db, IBlobStore blobs, OrganizationKeys keys, StorageOptions options, TimeProvider clock)
 {
+    /// Stores one message on its own: a batch of one, committed in its own transaction.
     public async Task<StoredMessageRef> PutAsync(Guid organizationId, Stream rawRfc822, CancellationToken ct)
     {
         using var material = await keys.GetOrCreateAsync(db, organizationId, ct);
-
-        // Spool once: MimeKit needs a seekable stream, and the content hash decides about
-        // duplicates before anything is written.
-        await using var raw = TempFiles.Create(options.TempPath);
-        byte[] rawHash;
-        using (var hash = material.CreateIdHash(BlobKind.RawMessage))
-        {
-            var buffer = new byte[81920];
-            int n;
-            while ((n = await rawRfc822.ReadAsync(buffer, ct)) > 0)
-            {
-                hash.AppendData(buffer, 0, n);
-                await raw.WriteAsync(buffer.AsMemory(0, n), ct);
-            }
-
-            await raw.FlushAsync(ct);
-            rawHash = hash.GetHashAndReset();
-        }
-
-        var contentHash = Convert.ToHexStringLower(rawHash);
-        if (await FindAsync(organizationId, contentHash, ct) is { } known)
-        {
-            return Duplicate(known);
-        }
-
-        var parts = await MimeSplicer.SpliceAsync(raw, material, options.TempPath, ct);
+        using var batch = BeginBatch(material);
+        var stored = await batch.AddAsync(rawRfc822, ct);
         try
         {
-            await using var writer = await blobs.OpenWriterAsync(organizationId, ct);
-
-            // A purge destroys the key before it takes this lock to delete the packs: checked again
-            // under the lock, nothing is written for an organization being purged.
-            using (var recheck = await keys.FindAsync(db, organizationId, ct))
-            {
-                _ = recheck ?? throw new OrganizationDataDestroyedException(organizationId);
-            }
-
-            if (await FindAsync(organizationId, contentHash, ct) is { } raced)
-            {
-                return Duplicate(raced);
-            }
-
-            var chunks = new List<StoredChunk>();
-            int stored = 0, reused = 0;
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var part in parts)
-            {
-                var blobId = part.BlobId;
-                if (!seen.Add(Convert.ToHexString(blobId))
-                    || await db.StoredChunks.AnyAsync(c => c.OrganizationId == organizationId && c.BlobId == blobId, ct))
-                {
-                    reused++;
-                    continue;
-                }
-
-                using var blob = new ChunkedBlobWriter(material, writer, blobId, options);
-                await blob.CopyFromAsync(part.Decoded, 0, part.Decoded.Length, ct);
-                chunks.AddRange(await blob.CompleteAsync(ct));
-                stored++;
-            }
-
-            byte[] skeletonId;
-            using (var hash = material.CreateIdHash(BlobKind.Skeleton))
-            {
-                hash.AppendData(rawHash);
-                skeletonId = hash.GetHashAndReset();
-            }
-
-            using (var skeleton = new ChunkedBlobWriter(material, writer, skeletonId, options))
-            {
-                await Skeleton.WriteAsync(skeleton, raw, parts, ct);
-                chunks.AddRange(await skeleton.CompleteAsync(ct));
-            }
-
-            // Crash safety: the records are durable before any index row points at them. A crash
-            // before the commit leaves unreferenced records, which nothing ever reads.
-            await writer.FlushAsync(ct);
-            var message = new StoredMessage
-            {
-                Id = Guid.CreateVersion7(clock.GetUtcNow()),
-                OrganizationId = organizationId,
-                ContentHash = contentHash,
-                BlobId = skeletonId,
-                LogicalBytes = raw.Length,
-                StoredBytesAdded = chunks.Sum(c => (long)c.Length + LocalBlobStore.RecordOverhead),
-                AttachmentsStored = stored,
-                AttachmentsDeduplicated = reused,
-                StoredAt = clock.GetUtcNow(),
-            };
-            db.StoredChunks.AddRange(chunks);
-            db.StoredMessages.Add(message);
-            try
-            {
-                await db.SaveChangesAsync(ct);
-            }
-            finally
-            {
-                db.ChangeTracker.Clear();
-            }
-
-            return new StoredMessageRef(message.Id, contentHash, message.LogicalBytes, message.StoredBytesAdded, AlreadyStored: false);
+            await batch.CommitAsync(token => db.SaveChangesAsync(token), ct);
         }
         finally
         {
-            foreach (var part in parts)
-            {
-                await part.DisposeAsync();
-            }
+            db.ChangeTracker.Clear();
         }
+
+        return stored;
     }
+
+    /// A batch of messages stored under one fsync and committed in the caller's transaction
+    /// (see <see cref="StoreBatch"/>). <paramref name="material"/> stays the caller's to dispose.
+    public StoreBatch BeginBatch(DataKeyMaterial material) => new(db, blobs, keys, material, options, clock);
 
     /// Writes the message exactly as it was received. False when the organization has no such message.
     public async Task<bool> CopyToAsync(Guid organizationId, Guid storedMessageId, Stream destination, CancellationToken ct)
     {
-        var message = await db.StoredMessages.AsNoTracking()
-            .SingleOrDefaultAsync(m => m.OrganizationId == organizationId && m.Id == storedMessageId, ct);
-        if (message is null)
-        {
-            return false;
-        }
-
-        using var material = await keys.FindAsync(db, organizationId, ct) ?? throw new OrganizationDataDestroyedException(organizationId);
-        await using var skeleton = await OpenBlobAsync(material, message.BlobId, ct);
-        await Skeleton.RestoreAsync(skeleton, destination, (id, token) => OpenBlobAsync(material, id, token), ct);
-        return true;
+        using var reader = OpenReader(organizationId);
+        return await reader.CopyToAsync(storedMessageId, destination, ct);
     }
+
+    /// A reader of many messages of one organization (a restore, a download): see <see cref="MessageReader"/>.
+    public MessageReader OpenReader(Guid organizationId) => new(db, blobs, keys, organizationId);
 
     /// The organization's messages in the order they were stored.
     public async Task<List<StoredMessage>> ListAsync(Guid organizationId, CancellationToken ct) =>
@@ -174,24 +76,4 @@ public sealed class MessageStore(AppDbContext db, IBlobStore blobs, Organization
         return new StorageUsage(stored, logical, count, deduplicated);
     }
 
-    private async Task<Stream> OpenBlobAsync(DataKeyMaterial material, byte[] blobId, CancellationToken ct)
-    {
-        var organizationId = material.OrganizationId;
-        var chunks = await db.StoredChunks.AsNoTracking()
-            .Where(c => c.OrganizationId == organizationId && c.BlobId == blobId)
-            .OrderBy(c => c.Seq)
-            .ToListAsync(ct);
-        if (chunks.Count == 0)
-        {
-            throw new InvalidDataException("A blob of the message is missing from the index.");
-        }
-
-        return new BlobReadStream(blobs, material, blobId, chunks);
-    }
-
-    private Task<StoredMessage?> FindAsync(Guid organizationId, string contentHash, CancellationToken ct) =>
-        db.StoredMessages.AsNoTracking().SingleOrDefaultAsync(m => m.OrganizationId == organizationId && m.ContentHash == contentHash, ct);
-
-    private static StoredMessageRef Duplicate(StoredMessage known) =>
-        new(known.Id, known.ContentHash, known.LogicalBytes, 0, AlreadyStored: true);
 }

@@ -5,9 +5,9 @@ using MimeKit.IO.Filters;
 namespace Custos.DataPlane.Storage;
 
 /// One attachment cut out of a message: its encoded bytes span [Start, End) of the raw message,
-/// its decoded content waits in a scratch file, and re-encoding it with <see cref="Layout"/> was
+/// its decoded content waits in memory (small parts) or a scratch file, and re-encoding it with <see cref="Layout"/> was
 /// shown to reproduce those bytes exactly.
-internal sealed class SplicedPart(long start, long end, byte[] blobId, PartLayout layout, FileStream decoded) : IAsyncDisposable
+internal sealed class SplicedPart(long start, long end, byte[] blobId, PartLayout layout, Stream decoded) : IAsyncDisposable
 {
     public long Start { get; } = start;
 
@@ -17,7 +17,7 @@ internal sealed class SplicedPart(long start, long end, byte[] blobId, PartLayou
 
     public PartLayout Layout { get; } = layout;
 
-    public FileStream Decoded { get; } = decoded;
+    public Stream Decoded { get; } = decoded;
 
     public ValueTask DisposeAsync() => Decoded.DisposeAsync();
 }
@@ -30,7 +30,7 @@ internal static class MimeSplicer
 {
     public const int MinimumDecodedBytes = 8 * 1024;
 
-    public static async Task<List<SplicedPart>> SpliceAsync(FileStream raw, DataKeyMaterial keys, string tempPath, CancellationToken ct)
+    public static async Task<List<SplicedPart>> SpliceAsync(Stream raw, DataKeyMaterial keys, StorageOptions options, CancellationToken ct)
     {
         var candidates = new List<(long Start, long End, ContentEncoding Encoding)>();
         try
@@ -55,7 +55,7 @@ internal static class MimeSplicer
                 continue;
             }
 
-            var part = await TryPartAsync(raw, keys, tempPath, start, stop, encoding, ct);
+            var part = await TryPartAsync(raw, keys, options, start, stop, encoding, ct);
             if (part is not null)
             {
                 parts.Add(part);
@@ -93,9 +93,12 @@ internal static class MimeSplicer
     }
 
     private static async Task<SplicedPart?> TryPartAsync(
-        FileStream raw, DataKeyMaterial keys, string tempPath, long start, long end, ContentEncoding encoding, CancellationToken ct)
+        Stream raw, DataKeyMaterial keys, StorageOptions options, long start, long end, ContentEncoding encoding, CancellationToken ct)
     {
-        var decoded = TempFiles.Create(tempPath);
+        // Decoded content is never longer than its encoding.
+        Stream decoded = end - start <= options.InMemoryMessageBytes
+            ? new MemoryStream((int)(end - start))
+            : TempFiles.Create(options.TempPath);
         try
         {
             using var hash = keys.CreateIdHash(BlobKind.Part);

@@ -14,7 +14,7 @@ internal static class Skeleton
 {
     private static readonly byte[] Magic = "CXS1"u8.ToArray();
 
-    public static async Task WriteAsync(ChunkedBlobWriter blob, FileStream raw, IReadOnlyList<SplicedPart> parts, CancellationToken ct)
+    public static async Task WriteAsync(ChunkedBlobWriter blob, Stream raw, IReadOnlyList<SplicedPart> parts, CancellationToken ct)
     {
         await blob.WriteAsync(Magic, ct);
         var at = 0L;
@@ -88,7 +88,7 @@ internal static class Skeleton
         }
     }
 
-    private static async Task LiteralAsync(ChunkedBlobWriter blob, FileStream raw, long start, long length, CancellationToken ct)
+    private static async Task LiteralAsync(ChunkedBlobWriter blob, Stream raw, long start, long length, CancellationToken ct)
     {
         if (length == 0)
         {

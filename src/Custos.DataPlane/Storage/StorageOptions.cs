@@ -27,6 +27,10 @@ public sealed class StorageOptions
     /// Plaintext bytes per encrypted chunk: bounds the memory one blob needs.
     public int ChunkBytes { get; set; } = (int)MiB;
 
+    /// Messages up to this size are spooled in memory while they are stored (larger ones, and
+    /// their large parts, go through private scratch files under <see cref="TempPath"/>).
+    public int InMemoryMessageBytes { get; set; } = 4 * (int)MiB;
+
     /// zstd level.
     public int CompressionLevel { get; set; } = 3;
 

@@ -15,6 +15,29 @@ public static class StorageHarness
         return await scope.ServiceProvider.GetRequiredService<MessageStore>().PutAsync(organizationId, stream, CancellationToken.None);
     }
 
+    /// Stores the messages as one batch (as a backup run's batch does) and commits it, or, with
+    /// <paramref name="commit"/> false, drops it after its records were written: a crash before the commit.
+    public static async Task<List<StoredMessageRef>> PutBatchAsync(this IServiceProvider services, Guid organizationId, bool commit, params byte[][] raws)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        using var key = await scope.ServiceProvider.GetRequiredService<OrganizationKeys>().GetOrCreateAsync(db, organizationId, CancellationToken.None);
+        using var batch = scope.ServiceProvider.GetRequiredService<MessageStore>().BeginBatch(key);
+        var refs = new List<StoredMessageRef>();
+        foreach (var raw in raws)
+        {
+            using var stream = new MemoryStream(raw);
+            refs.Add(await batch.AddAsync(stream, CancellationToken.None));
+        }
+
+        if (commit)
+        {
+            await batch.CommitAsync(token => db.SaveChangesAsync(token), CancellationToken.None);
+        }
+
+        return refs;
+    }
+
     public static async Task<byte[]> ReadAsync(this IServiceProvider services, Guid organizationId, Guid messageId)
     {
         await using var scope = services.CreateAsyncScope();

@@ -84,6 +84,63 @@ public abstract class MessageStoreTests(StorageFixture fixture)
     }
 
     [Fact]
+    public async Task Batch_SameAttachmentTwiceAndAnExactDuplicate_StoresEachOnce()
+    {
+        var org = Guid.NewGuid();
+        var attachment = Corpus.RandomBytes(200_000, 24);
+        var first = Corpus.WithAttachment("budget", attachment, seed: 3);
+        var second = Corpus.WithAttachment("Re: budget", attachment, 64, "\n", "again.bin", seed: 4);
+
+        var refs = await Services.PutBatchAsync(org, commit: true, first, second, first);
+
+        refs[0].AlreadyStored.ShouldBeFalse();
+        refs[0].StoredBytesAdded.ShouldBeGreaterThan(attachment.Length);
+        refs[1].AlreadyStored.ShouldBeFalse();
+        refs[1].StoredBytesAdded.ShouldBeLessThan(attachment.Length / 10);
+        refs[2].AlreadyStored.ShouldBeTrue();
+        refs[2].Id.ShouldBe(refs[0].Id);
+        refs[2].StoredBytesAdded.ShouldBe(0);
+        (await Services.ReadAsync(org, refs[0].Id)).ShouldBe(first);
+        (await Services.ReadAsync(org, refs[1].Id)).ShouldBe(second);
+        var usage = await Services.UsageAsync(org);
+        usage.MessageCount.ShouldBe(2);
+        usage.AttachmentsDeduplicated.ShouldBe(1);
+        usage.StoredBytes.ShouldBe(refs[0].StoredBytesAdded + refs[1].StoredBytesAdded);
+        fixture.PackFiles(org).Sum(f => new FileInfo(f).Length).ShouldBe(usage.StoredBytes);
+    }
+
+    [Fact]
+    public async Task Batch_CrashBetweenPackWriteAndCommit_LeavesOnlyUnreferencedBytesAndStoresAgain()
+    {
+        var org = Guid.NewGuid();
+        var a = Corpus.WithAttachment("written, never committed", Corpus.RandomBytes(60_000, 25), seed: 5);
+        var b = Corpus.WithAttachment("also lost", Corpus.RandomBytes(60_000, 26), seed: 6);
+
+        var lost = await Services.PutBatchAsync(org, commit: false, a, b);
+
+        var orphanBytes = fixture.PackFiles(org).Sum(f => new FileInfo(f).Length);
+        orphanBytes.ShouldBeGreaterThan(120_000);
+        (await Services.UsageAsync(org)).ShouldBe(new StorageUsage(0, 0, 0, 0));
+        (await Services.InDatabaseAsync(db => db.StoredChunks.CountAsync(c => c.OrganizationId == org))).ShouldBe(0);
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            (await scope.ServiceProvider.GetRequiredService<MessageStore>().CopyToAsync(org, lost[0].Id, Stream.Null, CancellationToken.None)).ShouldBeFalse();
+        }
+
+        var again = await Services.PutBatchAsync(org, commit: true, a, b, a);
+
+        again[0].AlreadyStored.ShouldBeFalse();
+        again[1].AlreadyStored.ShouldBeFalse();
+        again[2].Id.ShouldBe(again[0].Id);
+        (await Services.ReadAsync(org, again[0].Id)).ShouldBe(a);
+        (await Services.ReadAsync(org, again[1].Id)).ShouldBe(b);
+        var usage = await Services.UsageAsync(org);
+        usage.MessageCount.ShouldBe(2);
+        usage.StoredBytes.ShouldBe(again[0].StoredBytesAdded + again[1].StoredBytesAdded);
+        fixture.PackFiles(org).Sum(f => new FileInfo(f).Length).ShouldBe(orphanBytes + usage.StoredBytes);
+    }
+
+    [Fact]
     public async Task Put_SameAttachmentInTwoOrganizations_StoresItForEach()
     {
         var attachment = Corpus.RandomBytes(100_000, 22);

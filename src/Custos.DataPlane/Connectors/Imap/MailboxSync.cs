@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Custos.Domain.Backup;
 using MailKit;
 using MailKit.Net.Imap;
@@ -37,6 +38,12 @@ public sealed record SyncOutcome(SyncResult Result, int Messages, long Bytes, in
 /// reconnect after <see cref="ImapOptions.RetryDelays"/> and continue from the last commit.
 public sealed class MailboxSync(ImapConnector connector, TimeProvider clock, ILogger<MailboxSync> log)
 {
+    /// Messages fetched and waiting to be stored, at most.
+    public const int PipelineDepth = 16;
+
+    /// Larger messages are not queued (nor copied): stored from the fetch loop itself.
+    public const long PipelinedMessageBytes = 4 * 1024 * 1024;
+
     public async Task<SyncOutcome> RunAsync(ImapEndpoint endpoint, IBackupTarget target, CancellationToken ct)
     {
         var messages = 0;
@@ -149,12 +156,7 @@ public sealed class MailboxSync(ImapConnector connector, TimeProvider clock, ILo
             for (var i = 0; i < uids.Count; i += batchSize)
             {
                 var batch = uids.GetRange(i, Math.Min(batchSize, uids.Count - i));
-                await ((ImapFolder)folder).GetStreamsAsync(batch, async (_, _, uid, stream, token) =>
-                {
-                    progress.Bytes += stream.CanSeek ? stream.Length : 0;
-                    await target.StoreAsync(folder.FullName, uidValidity, uid.Id, stream, token);
-                    progress.Messages++;
-                }, ct);
+                await FetchAndStoreAsync((ImapFolder)folder, uidValidity, batch, target, progress, ct);
 
                 lastUid = batch[^1].Id;
                 var finished = i + batchSize >= uids.Count;
@@ -178,6 +180,91 @@ public sealed class MailboxSync(ImapConnector connector, TimeProvider clock, ILo
         {
             await CloseQuietlyAsync(folder);
         }
+    }
+
+    /// Fetches a batch while the target stores the messages already fetched: the fetch loop hands
+    /// each message (copied to memory) to one storing task through a channel of
+    /// <see cref="PipelineDepth"/> messages, so at most that many wait in memory, and the messages
+    /// are stored one at a time in UID order. A message larger than <see cref="PipelinedMessageBytes"/>
+    /// is not copied: the fetch waits until the storing task has stored it from MailKit's stream. The
+    /// first failure on either side stops both and is the one reported.
+    private static async Task FetchAndStoreAsync(
+        ImapFolder folder, uint uidValidity, IList<UniqueId> batch, IBackupTarget target, Progress progress, CancellationToken ct)
+    {
+        var queue = Channel.CreateBounded<(uint Uid, MemoryStream Body)>(
+            new BoundedChannelOptions(PipelineDepth) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var idle = new SemaphoreSlim(1, 1);
+        var storing = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var (uid, body) in queue.Reader.ReadAllAsync(stop.Token))
+                {
+                    await using (body)
+                    {
+                        await target.StoreAsync(folder.FullName, uidValidity, uid, body, stop.Token);
+                    }
+
+                    progress.Messages++;
+                }
+            }
+            catch
+            {
+                await stop.CancelAsync();
+                throw;
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            await folder.GetStreamsAsync(batch, async (_, _, uid, stream, token) =>
+            {
+                var length = stream.CanSeek ? stream.Length : -1;
+                progress.Bytes += Math.Max(length, 0);
+                if (length < 0 || length > PipelinedMessageBytes)
+                {
+                    // Too large to queue: wait until the storing task has caught up, then store it here.
+                    while (queue.Reader.Count > 0 && !storing.IsCompleted)
+                    {
+                        await Task.Delay(5, token);
+                    }
+
+                    await idle.WaitAsync(token);
+                    idle.Release();
+                    return;
+                }
+
+                var body = new MemoryStream((int)length);
+                await stream.CopyToAsync(body, token);
+                body.Position = 0;
+                await queue.Writer.WriteAsync((uid.Id, body), stop.Token);
+            }, stop.Token);
+            queue.Writer.Complete();
+        }
+        catch (Exception) when (storing.IsFaulted || stop.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            queue.Writer.TryComplete();
+            await storing; // throws the storing side's failure, which caused this one
+            throw;
+        }
+        catch
+        {
+            queue.Writer.TryComplete();
+            await stop.CancelAsync();
+            try
+            {
+                await storing;
+            }
+            catch (Exception)
+            {
+                // The fetch failed first: its error is the one reported.
+            }
+
+            throw;
+        }
+
+        await storing;
     }
 
     /// Closes without expunging. A broken connection cannot close anything; its error is the one reported.
