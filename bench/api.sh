@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# One command: the REST API's organization list under wrk. Throwaway PostgreSQL on 127.0.0.1 (the
+# same settings as bench/run.sh), 100,000 organizations (Custos.Bench load), a partner Owner who
+# creates a Full administrator API key through CreateApiKey, src/Custos.Web in Release with the
+# per-key rate limit raised for the run, then wrk on GET /api/v1/organizations with and without a
+# search, and a floor (/healthz). Prints Markdown; stops everything it started.
+# Env: BENCH_PG_PORT (55487), BENCH_WEB_PORT (5487), BENCH_API_ORGS (100000), BENCH_API_SEARCH (group),
+#      BENCH_API_SECONDS (20), BENCH_API_ENV (Production). Runs as root (PostgreSQL runs as postgres).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PG_PORT=${BENCH_PG_PORT:-55487}
+WEB_PORT=${BENCH_WEB_PORT:-5487}
+ORGS=${BENCH_API_ORGS:-100000}
+TERM_=${BENCH_API_SEARCH:-group}
+SECONDS_=${BENCH_API_SECONDS:-20}
+ENVIRONMENT=${BENCH_API_ENV:-Production}
+PGBIN=/usr/lib/postgresql/15/bin
+TMP=$(mktemp -d)
+chown postgres "$TMP"
+PG_SETTINGS="-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$TMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=1GB -c work_mem=16MB -c maintenance_work_mem=512MB -c max_wal_size=8GB -c max_connections=200"
+WEB_PID=""
+cleanup() {
+  if [[ -n "$WEB_PID" ]]; then kill "$WEB_PID" 2>/dev/null || true; wait "$WEB_PID" 2>/dev/null || true; fi
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$TMP/db" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+echo "building (Release)…" >&2
+dotnet build "$ROOT/bench/Custos.Bench/Custos.Bench.csproj" -c Release -v q -nologo >&2
+dotnet build "$ROOT/src/Custos.Web/Custos.Web.csproj" -c Release -v q -nologo >&2
+BENCH="dotnet $ROOT/bench/Custos.Bench/bin/Release/net10.0/Custos.Bench.dll"
+
+runuser -u postgres -- "$PGBIN/initdb" -A trust -E UTF8 --locale=C.UTF-8 -U postgres -D "$TMP/db" >/dev/null
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$TMP/db" -l "$TMP/pg.log" -o "$PG_SETTINGS" -w start >/dev/null
+PSQL="$PGBIN/psql -h 127.0.0.1 -p $PG_PORT -U postgres -qAt"
+$PSQL -c "CREATE DATABASE custos_api"
+CS="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=custos_api"
+
+$BENCH load "$CS" "$ORGS" >&2
+$BENCH user "$CS" bench.owner@custos.test "bench-password-0123" 2>"$TMP/user.txt"
+KEY=$($BENCH apikey "$CS" bench.owner@custos.test "wrk")
+PARTNER_PATH=$($PSQL -d custos_api -c "SELECT p.\"Path\" FROM \"AspNetUsers\" u JOIN \"Partners\" p ON p.\"Id\" = u.\"PartnerId\" WHERE u.\"Email\" = 'bench.owner@custos.test'")
+SCOPE_SQL="FROM \"Organizations\" o JOIN \"Partners\" p ON p.\"Id\" = o.\"PartnerId\" WHERE p.\"Path\" LIKE '$PARTNER_PATH%' AND o.\"Status\" = 'Active'"
+IN_SCOPE=$($PSQL -d custos_api -c "SELECT count(*) $SCOPE_SQL")
+MATCHES=$($PSQL -d custos_api -c "SELECT count(*) $SCOPE_SQL AND o.\"NameNormalized\" LIKE '%$TERM_%'")
+
+mkdir -p "$TMP/web"
+(
+  cd "$ROOT/src/Custos.Web"
+  exec env ASPNETCORE_ENVIRONMENT="$ENVIRONMENT" ASPNETCORE_URLS="http://127.0.0.1:$WEB_PORT" \
+    Database__Provider=Postgres ConnectionStrings__Custos="$CS" \
+    Custos__SeedDemo=false Custos__Scheduler__Enabled=true Custos__DataPath="$TMP/web" \
+    Custos__Api__RateLimitPermits=100000000 \
+    dotnet "bin/Release/net10.0/Custos.Web.dll"
+) >"$TMP/web.log" 2>&1 &
+WEB_PID=$!
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$WEB_PORT/healthz" >/dev/null && break
+  sleep 1
+done
+
+BASE="http://127.0.0.1:$WEB_PORT"
+AUTH="Authorization: Bearer $KEY"
+run() { # title, url, [seconds]
+  local status bytes
+  status=$(curl -s -o "$TMP/body" -w '%{http_code}' -H "$AUTH" "$2")
+  bytes=$(wc -c <"$TMP/body")
+  echo
+  echo "### $1"
+  echo
+  echo "\`GET ${2#"$BASE"}\`: first answer $status, $bytes bytes; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo '```'
+  wrk -t2 -c16 -d5s -H "$AUTH" "$2" >/dev/null
+  wrk -t2 -c16 -d"${3:-$SECONDS_}"s --latency -H "$AUTH" "$2"
+  echo '```'
+}
+
+echo
+echo "## REST API under wrk: machine"
+echo
+echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); load before: $(cut -d' ' -f1-3 /proc/loadavg); commit $(git -C "$ROOT" rev-parse --short HEAD)"
+echo "- $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GB RAM"
+echo "- $($PSQL -c 'SHOW server_version') with: $PG_SETTINGS" | sed "s|$TMP|<tmp>|"
+echo "- host: Release, ASPNETCORE_ENVIRONMENT=$ENVIRONMENT, Custos:Api:RateLimitPermits=100000000; wrk -t2 -c16 -d${SECONDS_}s --latency after a 5 s warm-up"
+echo "- $ORGS organizations; $(cat "$TMP/user.txt"); the key is its Full administrator key"
+echo "- Active organizations in the key's scope: $IN_SCOPE; of them, names containing \"$TERM_\": $MATCHES"
+
+run "search \"$TERM_\" (first page of 20)" "$BASE/api/v1/organizations?search=$TERM_"
+run "no search (first page of 20)" "$BASE/api/v1/organizations"
+run "floor: /healthz (no API key needed; sent anyway)" "$BASE/healthz" 10
