@@ -63,8 +63,21 @@ done
 
 BASE="http://127.0.0.1:$WEB_PORT"
 AUTH="Authorization: Bearer $KEY"
+# CPU time (clock ticks) used so far by the given processes: on a shared machine, CPU per request
+# says more than requests per second.
+ticks() {
+  local total=0 p f
+  for p in "$@"; do
+    [[ -r /proc/$p/stat ]] || continue
+    read -r -a f < <(sed 's/^.*) //' "/proc/$p/stat")
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
+}
+pg_pids() { local pm; pm=$(head -1 "$TMP/db/postmaster.pid"); echo "$pm" $(pgrep -P "$pm"); }
+HZ=$(getconf CLK_TCK)
 run() { # title, url, [seconds]
-  local status bytes
+  local status bytes host0 pg0 host1 pg1 pids requests
   status=$(curl -s -o "$TMP/body" -w '%{http_code}' -H "$AUTH" "$2")
   bytes=$(wc -c <"$TMP/body")
   echo
@@ -74,8 +87,16 @@ run() { # title, url, [seconds]
   echo
   echo '```'
   wrk -t2 -c16 -d5s -H "$AUTH" "$2" >/dev/null
-  wrk -t2 -c16 -d"${3:-$SECONDS_}"s --latency -H "$AUTH" "$2"
+  pids=$(pg_pids)
+  host0=$(ticks "$WEB_PID"); pg0=$(ticks $pids)
+  /usr/bin/time -f "%U %S" -o "$TMP/wrk.cpu" wrk -t2 -c16 -d"${3:-$SECONDS_}"s --latency -H "$AUTH" "$2" | tee "$TMP/wrk.out"
+  host1=$(ticks "$WEB_PID"); pg1=$(ticks $pids)
   echo '```'
+  requests=$(awk '/requests in/{print $1}' "$TMP/wrk.out")
+  echo
+  awk -v r="$requests" -v h="$((host1 - host0))" -v p="$((pg1 - pg0))" -v hz="$HZ" -v w="$(cat "$TMP/wrk.cpu")" 'BEGIN {
+    split(w, a, " "); wc = (a[1] + a[2]) * 1000 / r; hc = h * 1000 / hz / r; pc = p * 1000 / hz / r;
+    printf "CPU per request: host %.2f ms, PostgreSQL %.2f ms, wrk %.2f ms; sum %.2f ms, so at most %.0f requests/s on 2 otherwise idle cores\n", hc, pc, wc, hc + pc + wc, 2000 / (hc + pc + wc) }'
 }
 
 echo
