@@ -5,7 +5,11 @@
 # per-key rate limit raised for the run, then wrk on GET /api/v1/organizations with and without a
 # search, and a floor (/healthz). Prints Markdown; stops everything it started.
 # Env: BENCH_PG_PORT (55487), BENCH_WEB_PORT (5487), BENCH_API_ORGS (100000), BENCH_API_SEARCH (group),
-#      BENCH_API_SECONDS (20), BENCH_API_ENV (Production). Runs as root (PostgreSQL runs as postgres).
+#      BENCH_API_SECONDS (20), BENCH_API_ENV (Production),
+#      BENCH_API_PERF=file: also `perf record` the host during the search run and write the hottest
+#      symbols (perf report, with the runtime's perf map) to that file;
+#      BENCH_API_HOST_ENV="NAME=value …": more environment for the host (e.g. DOTNET_gcServer=0).
+# Runs as root (PostgreSQL runs as postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -53,6 +57,7 @@ mkdir -p "$TMP/web"
     Database__Provider=Postgres ConnectionStrings__Custos="$CS" \
     Custos__SeedDemo=false Custos__Scheduler__Enabled=true Custos__DataPath="$TMP/web" \
     Custos__Api__RateLimitPermits=100000000 \
+    ${BENCH_API_PERF:+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0} ${BENCH_API_HOST_ENV:-} \
     dotnet "bin/Release/net10.0/Custos.Web.dll"
 ) >"$TMP/web.log" 2>&1 &
 WEB_PID=$!
@@ -89,8 +94,17 @@ run() { # title, url, [seconds]
   wrk -t2 -c16 -d5s -H "$AUTH" "$2" >/dev/null
   pids=$(pg_pids)
   host0=$(ticks "$WEB_PID"); pg0=$(ticks $pids)
+  if [[ -n "${BENCH_API_PERF:-}" && ! -e "$TMP/perf.data" ]]; then
+    perf record -F 997 -g -p "$WEB_PID" -o "$TMP/perf.data" -- sleep "${3:-$SECONDS_}" >/dev/null 2>&1 &
+    PERF_PID=$!
+  fi
   /usr/bin/time -f "%U %S" -o "$TMP/wrk.cpu" wrk -t2 -c16 -d"${3:-$SECONDS_}"s --latency -H "$AUTH" "$2" | tee "$TMP/wrk.out"
   host1=$(ticks "$WEB_PID"); pg1=$(ticks $pids)
+  if [[ -n "${PERF_PID:-}" ]]; then wait "$PERF_PID" || true; PERF_PID=""; fi
+  if [[ -n "${BENCH_API_PERF:-}" && -e "$TMP/perf.data" && ! -e "$BENCH_API_PERF" ]]; then
+    { perf report -i "$TMP/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep '%' | head -20
+      perf report -i "$TMP/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null | grep '%' | head -120; } >"$BENCH_API_PERF" || true
+  fi
   echo '```'
   requests=$(awk '/requests in/{print $1}' "$TMP/wrk.out")
   echo
@@ -105,7 +119,7 @@ echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); load before: $(cut -d' ' -f1-3 /proc/loadavg); commit $(git -C "$ROOT" rev-parse --short HEAD)"
 echo "- $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GB RAM"
 echo "- $($PSQL -c 'SHOW server_version') with: $PG_SETTINGS" | sed "s|$TMP|<tmp>|"
-echo "- host: Release, ASPNETCORE_ENVIRONMENT=$ENVIRONMENT, Custos:Api:RateLimitPermits=100000000; wrk -t2 -c16 -d${SECONDS_}s --latency after a 5 s warm-up"
+echo "- host: Release, ASPNETCORE_ENVIRONMENT=$ENVIRONMENT, Custos:Api:RateLimitPermits=100000000${BENCH_API_HOST_ENV:+, $BENCH_API_HOST_ENV}; wrk -t2 -c16 -d${SECONDS_}s --latency after a 5 s warm-up"
 echo "- $ORGS organizations; $(cat "$TMP/user.txt"); the key is its Full administrator key"
 echo "- Active organizations in the key's scope: $IN_SCOPE; of them, names containing \"$TERM_\": $MATCHES"
 

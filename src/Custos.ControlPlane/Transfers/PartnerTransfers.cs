@@ -64,8 +64,9 @@ public sealed class PartnerTransfers(AppDbContext db)
         }
 
         var take = Math.Clamp(query.Take, 1, MaxTake);
-        var rows = await Rows(scope, transfers.OrderByDescending(t => t.Id).Take(take + 1))
-            .OrderByDescending(r => r.Id).ToListAsync(ct);
+        // The page is cut in the database; its few rows are put back in order here (a join does not keep it).
+        var rows = (await Rows(scope, transfers.OrderByDescending(t => t.Id).Take(take + 1)).ToListAsync(ct))
+            .OrderByDescending(r => r.Id).ToList();
         return rows.Count > take
             ? new PartnerTransferPage(rows[..take], rows[take - 1].Id)
             : new PartnerTransferPage(rows, null);
