@@ -8,7 +8,8 @@
 #      BENCH_API_SECONDS (20), BENCH_API_ENV (Production),
 #      BENCH_API_PERF=file: also `perf record` the host during the search run and write the hottest
 #      symbols (perf report, with the runtime's perf map) to that file;
-#      BENCH_API_HOST_ENV="NAME=value …": more environment for the host (e.g. DOTNET_gcServer=0).
+#      BENCH_API_HOST_ENV="NAME=value …": more environment for the host (e.g. DOTNET_gcServer=0);
+#      BENCH_API_CS_EXTRA="Max Auto Prepare=32": appended to the host's connection string.
 # Runs as root (PostgreSQL runs as postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,7 +55,7 @@ mkdir -p "$TMP/web"
 (
   cd "$ROOT/src/Custos.Web"
   exec env ASPNETCORE_ENVIRONMENT="$ENVIRONMENT" ASPNETCORE_URLS="http://127.0.0.1:$WEB_PORT" \
-    Database__Provider=Postgres ConnectionStrings__Custos="$CS" \
+    Database__Provider=Postgres ConnectionStrings__Custos="$CS${BENCH_API_CS_EXTRA:+;$BENCH_API_CS_EXTRA}" \
     Custos__SeedDemo=false Custos__Scheduler__Enabled=true Custos__DataPath="$TMP/web" \
     Custos__Api__RateLimitPermits=100000000 \
     ${BENCH_API_PERF:+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0} ${BENCH_API_HOST_ENV:-} \
@@ -119,7 +120,7 @@ echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); load before: $(cut -d' ' -f1-3 /proc/loadavg); commit $(git -C "$ROOT" rev-parse --short HEAD)"
 echo "- $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GB RAM"
 echo "- $($PSQL -c 'SHOW server_version') with: $PG_SETTINGS" | sed "s|$TMP|<tmp>|"
-echo "- host: Release, ASPNETCORE_ENVIRONMENT=$ENVIRONMENT, Custos:Api:RateLimitPermits=100000000${BENCH_API_HOST_ENV:+, $BENCH_API_HOST_ENV}; wrk -t2 -c16 -d${SECONDS_}s --latency after a 5 s warm-up"
+echo "- host: Release, ASPNETCORE_ENVIRONMENT=$ENVIRONMENT, Custos:Api:RateLimitPermits=100000000${BENCH_API_HOST_ENV:+, $BENCH_API_HOST_ENV}${BENCH_API_CS_EXTRA:+, connection string + \"$BENCH_API_CS_EXTRA\"}; wrk -t2 -c16 -d${SECONDS_}s --latency after a 5 s warm-up"
 echo "- $ORGS organizations; $(cat "$TMP/user.txt"); the key is its Full administrator key"
 echo "- Active organizations in the key's scope: $IN_SCOPE; of them, names containing \"$TERM_\": $MATCHES"
 
