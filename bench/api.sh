@@ -5,7 +5,9 @@
 # per-key rate limit raised for the run, then wrk on GET /api/v1/organizations with and without a
 # search, and a floor (/healthz). Prints Markdown; stops everything it started.
 # Env: BENCH_PG_PORT (55487), BENCH_WEB_PORT (5487), BENCH_API_ORGS (100000), BENCH_API_SEARCH (group),
-#      BENCH_API_SECONDS (20), BENCH_API_ENV (Production),
+#      BENCH_API_SECONDS (20), BENCH_API_WARMUP (15 s of wrk before each measured run: the JIT's
+#      tiers settle), BENCH_API_ENV (Production), BENCH_API_SCOPE (400: the key's partner is the leaf
+#      partner with about that many organizations, so every run has the same shape of scope),
 #      BENCH_API_PERF=file: also `perf record` the host during the search run and write the hottest
 #      symbols (perf report, with the runtime's perf map) to that file;
 #      BENCH_API_HOST_ENV="NAME=value …": more environment for the host (e.g. DOTNET_gcServer=0);
@@ -20,6 +22,8 @@ ORGS=${BENCH_API_ORGS:-100000}
 TERM_=${BENCH_API_SEARCH:-group}
 SECONDS_=${BENCH_API_SECONDS:-20}
 ENVIRONMENT=${BENCH_API_ENV:-Production}
+NEAR=${BENCH_API_SCOPE:-400}
+WARMUP=${BENCH_API_WARMUP:-15}
 PGBIN=/usr/lib/postgresql/15/bin
 TMP=$(mktemp -d)
 chown postgres "$TMP"
@@ -44,7 +48,7 @@ $PSQL -c "CREATE DATABASE custos_api"
 CS="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=custos_api"
 
 $BENCH load "$CS" "$ORGS" >&2
-$BENCH user "$CS" bench.owner@custos.test "bench-password-0123" 2>"$TMP/user.txt"
+$BENCH user "$CS" bench.owner@custos.test "bench-password-0123" "near=$NEAR" 2>"$TMP/user.txt"
 KEY=$($BENCH apikey "$CS" bench.owner@custos.test "wrk")
 PARTNER_PATH=$($PSQL -d custos_api -c "SELECT p.\"Path\" FROM \"AspNetUsers\" u JOIN \"Partners\" p ON p.\"Id\" = u.\"PartnerId\" WHERE u.\"Email\" = 'bench.owner@custos.test'")
 SCOPE_SQL="FROM \"Organizations\" o JOIN \"Partners\" p ON p.\"Id\" = o.\"PartnerId\" WHERE p.\"Path\" LIKE '$PARTNER_PATH%' AND o.\"Status\" = 'Active'"
@@ -92,7 +96,7 @@ run() { # title, url, [seconds]
   echo "\`GET ${2#"$BASE"}\`: first answer $status, $bytes bytes; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   echo '```'
-  wrk -t2 -c16 -d5s -H "$AUTH" "$2" >/dev/null
+  wrk -t2 -c16 -d"$WARMUP"s -H "$AUTH" "$2" >/dev/null
   pids=$(pg_pids)
   host0=$(ticks "$WEB_PID"); pg0=$(ticks $pids)
   if [[ -n "${BENCH_API_PERF:-}" && ! -e "$TMP/perf.data" ]]; then
@@ -120,7 +124,7 @@ echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); load before: $(cut -d' ' -f1-3 /proc/loadavg); commit $(git -C "$ROOT" rev-parse --short HEAD)"
 echo "- $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GB RAM"
 echo "- $($PSQL -c 'SHOW server_version') with: $PG_SETTINGS" | sed "s|$TMP|<tmp>|"
-echo "- host: Release, ASPNETCORE_ENVIRONMENT=$ENVIRONMENT, Custos:Api:RateLimitPermits=100000000${BENCH_API_HOST_ENV:+, $BENCH_API_HOST_ENV}${BENCH_API_CS_EXTRA:+, connection string + \"$BENCH_API_CS_EXTRA\"}; wrk -t2 -c16 -d${SECONDS_}s --latency after a 5 s warm-up"
+echo "- host: Release, ASPNETCORE_ENVIRONMENT=$ENVIRONMENT, Custos:Api:RateLimitPermits=100000000${BENCH_API_HOST_ENV:+, $BENCH_API_HOST_ENV}${BENCH_API_CS_EXTRA:+, connection string + \"$BENCH_API_CS_EXTRA\"}; wrk -t2 -c16 -d${SECONDS_}s --latency after a ${WARMUP} s warm-up"
 echo "- $ORGS organizations; $(cat "$TMP/user.txt"); the key is its Full administrator key"
 echo "- Active organizations in the key's scope: $IN_SCOPE; of them, names containing \"$TERM_\": $MATCHES"
 
