@@ -7,15 +7,17 @@ using Microsoft.AspNetCore.Identity;
 // Usage:
 //   Custos.Bench query <connection string> <organizations> <runs>   load, then time the page's query shapes (Markdown on stdout)
 //   Custos.Bench load <connection string> <organizations>           load only (for the web host); prints the partner user's scope
-//   Custos.Bench user <connection string> <email> <password>        adds an Owner of the first distributor's first partner
+//   Custos.Bench user <connection string> <email> <password> [near=N]  adds an Owner of the first distributor's first partner
+//                                                                    (near=N: of the leaf partner with about N organizations)
 //   Custos.Bench signin <base url> <email> <password>               signs in over HTTP and prints the Cookie header value
+//   Custos.Bench apikey <connection string> <email> <name>           that user creates a Full administrator API key (CreateApiKey); prints the key
 //   Custos.Bench export <connection string> <file> [runs]           the real CSV export of every partner's Active tab to a file, [runs] times (3)
 //   Custos.Bench export-sql <connection string>                     that export's SELECT on one line (for psql \copy)
 //   Custos.Bench backup <data dir> <imap host> <port> <user> <password>  one backup run of the mailbox (SQLite in the data dir)
 //   Custos.Bench restore <data dir> <output dir>                    every backed-up message to a file
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: Custos.Bench query|load|user|signin|export|export-sql|backup|restore ...");
+    Console.Error.WriteLine("usage: Custos.Bench query|load|user|apikey|signin|export|export-sql|backup|restore ...");
     return 2;
 }
 
@@ -45,6 +47,18 @@ switch (args[0])
             await using var db = Contexts.Create(args[1]);
             var partner = db.Partners.Where(p => !p.IsDistributor && p.ParentId != null)
                 .OrderBy(p => p.Path.Length).ThenBy(p => p.Path).First();
+            if (args.Length > 4 && args[4].StartsWith("near=", StringComparison.Ordinal))
+            {
+                // The sub-partner whose own organization count is nearest the given one (ties by name):
+                // the same shape of scope on every run, although IDs (and so paths) are new each time.
+                var near = int.Parse(args[4]["near=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+                var id = db.Organizations.GroupBy(o => o.PartnerId).Select(g => new { PartnerId = g.Key, Count = g.Count() })
+                    .Join(db.Partners.Where(p => !p.IsDistributor && p.ParentId != null && !db.Partners.Any(c => c.ParentId == p.Id)),
+                        c => c.PartnerId, p => p.Id, (c, p) => new { c.PartnerId, c.Count, p.Name })
+                    .AsEnumerable().OrderBy(c => Math.Abs(c.Count - near)).ThenBy(c => c.Name, StringComparer.Ordinal).First().PartnerId;
+                partner = db.Partners.Single(p => p.Id == id);
+            }
+
             var user = new AppUser
             {
                 Id = Guid.CreateVersion7(),
@@ -72,6 +86,23 @@ switch (args[0])
 
     case "export-sql":
         return Export.PrintSql(args[1]);
+
+    case "apikey":
+        {
+            await using var db = Contexts.Create(args[1]);
+            var user = db.Users.Single(u => u.NormalizedEmail == args[2].ToUpperInvariant());
+            var acting = new Custos.ControlPlane.Partners.ActingUser(user.Id, new Custos.Domain.Audit.Actor(user.Id.ToString(), user.DisplayName));
+            var issued = await new Custos.ControlPlane.ApiKeys.CreateApiKey(db, TimeProvider.System)
+                .HandleAsync(new Custos.ControlPlane.ApiKeys.CreateApiKeyRequest(acting, args.Length > 3 ? args[3] : "bench", PartnerRole.FullAdministrator), CancellationToken.None);
+            if (issued.Error is not null)
+            {
+                Console.Error.WriteLine($"API key refused: {issued.Error.Message}");
+                return 1;
+            }
+
+            Console.WriteLine(issued.Value!.Key);
+            return 0;
+        }
 
     case "signin":
         {

@@ -98,6 +98,7 @@ public static class ControlPlaneRegistration
         // Transfers of organizations between partners (see Transfers/README.md).
         services.AddScoped<RequestTransfer>();
         services.AddScoped<CancelTransfer>();
+        services.AddScoped<PartnerTransfers>();
         services.AddScoped<ApproveTransfer>();
         services.AddScoped<RejectTransfer>();
         services.AddScoped<ExecuteDueTransfers>();
@@ -119,6 +120,7 @@ public static class ControlPlaneRegistration
         // Partners' REST API keys.
         services.AddScoped<CreateApiKey>();
         services.AddScoped<RevokeApiKey>();
+        services.AddSingleton<ApiKeyCache>();
         services.AddScoped<ListApiKeys>();
 
         return services;

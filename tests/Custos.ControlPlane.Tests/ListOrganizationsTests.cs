@@ -343,6 +343,40 @@ public abstract class ListOrganizationsTests(DatabaseFixture fixture)
         first.Rows.Concat(second.Rows).Select(r => r.Id).ShouldBe(orgs.Take(22).Select(o => o.Id), ignoreOrder: true);
     }
 
+    [Fact]
+    public async Task Cursor_WhoseRowsVanished_KeepsItsPlace_InsteadOfStartingOver()
+    {
+        var partner = await NewPartnerAsync();
+        var orgs = await CreateManyAsync(partner, "Vanish", 25);
+        var scope = Scope.Partner(partner);
+        var first = await ListOkAsync(new ListOrganizationsRequest(scope));
+        var second = await ListOkAsync(new ListOrganizationsRequest(scope, Cursor: first.NextCursor));
+        second.Rows.Count.ShouldBe(5);
+
+        // The first page's last row leaves the tab: its cursor still leads to the same next rows.
+        await RunAsync<SuspendOrganization>([orgs[19]], (u, c) => u.HandleAsync(c, default));
+        var after = await ListOkAsync(new ListOrganizationsRequest(scope, Cursor: first.NextCursor));
+        after.Rows.Select(r => r.Id).ShouldBe(second.Rows.Select(r => r.Id));
+
+        // Every row after a cursor leaves the tab: an empty last page, not page 1 again (a client
+        // following next cursors would see rows twice), with the way back to the rows before it.
+        var last = ListOrganizations.EncodeCursor(TextKey.Name(second.Rows[0].Name), second.Rows[0].Id);
+        await RunAsync<SuspendOrganization>(orgs.Skip(21), (u, c) => u.HandleAsync(c, default));
+        var empty = await ListOkAsync(new ListOrganizationsRequest(scope, Cursor: last));
+        empty.Rows.ShouldBeEmpty();
+        empty.NextCursor.ShouldBeNull();
+        empty.PreviousCursor.ShouldNotBeNull();
+        var back = await ListOkAsync(new ListOrganizationsRequest(scope, Cursor: empty.PreviousCursor, Direction: PageDirection.Previous));
+        back.Rows.Select(r => r.Id).ShouldBe(orgs.Take(19).Select(o => o.Id));
+        back.PreviousCursor.ShouldBeNull();
+        back.NextCursor.ShouldNotBeNull();
+
+        // Without counts (the REST API's list): the same rows, the counts left at zero.
+        var uncounted = await ListOkAsync(new ListOrganizationsRequest(scope, WithCounts: false));
+        uncounted.Rows.Select(r => r.Id).ShouldBe((await ListOkAsync(new ListOrganizationsRequest(scope))).Rows.Select(r => r.Id));
+        uncounted.Counts.ShouldBe(new StatusCounts(0, 0, 0, 0));
+    }
+
     public static TheoryData<string> GarbageCursors =>
     [
         "not a cursor!",

@@ -7,9 +7,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Custos.ControlPlane.ApiKeys;
 
-/// Stops a key at once: the next request with it is refused. Only the key's own partner's owners
-/// and full administrators revoke it; another partner's key is not found.
-public sealed class RevokeApiKey(AppDbContext db, TimeProvider clock)
+/// Stops a key at once: the next request with it is refused (on this node at once through
+/// <see cref="ApiKeyCache"/>; other nodes within the cache's lifetime). Only the key's own
+/// partner's owners and full administrators revoke it; another partner's key is not found.
+public sealed class RevokeApiKey(AppDbContext db, TimeProvider clock, ApiKeyCache? cache = null)
 {
     public async Task<Result> HandleAsync(ActingUser acting, Guid keyId, CancellationToken ct)
     {
@@ -34,6 +35,7 @@ public sealed class RevokeApiKey(AppDbContext db, TimeProvider clock)
 
         db.AuditEntries.Add(AuditEntry.For(AuditEventType.ApiKeyRevoked, admin.Value.Actor, now, key.PartnerId, null, before, CreateApiKey.Describe(key)));
         await db.SaveChangesAsync(ct);
+        cache?.MarkRevoked(key.LookupId, now);
         return Result.Ok;
     }
 }

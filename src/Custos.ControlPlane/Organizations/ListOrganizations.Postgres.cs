@@ -37,13 +37,14 @@ public sealed partial class ListOrganizations
 
             try
             {
-                var (page, counts) = await PostgresPageAndCountsAsync(request, searchKey, form, cursor, request.Direction, withCounts: true, ct);
-                if (page.Rows.Count == 0 && cursor is not null)
+                var (page, counts) = await PostgresPageAndCountsAsync(request, searchKey, form, cursor, request.Direction, request.WithCounts, ct);
+                if (page.Rows.Count == 0 && cursor is not null && request.Direction == PageDirection.Previous)
                 {
                     (page, _) = await PostgresPageAndCountsAsync(request, searchKey, form, null, PageDirection.Next, withCounts: false, ct);
                 }
 
-                return new OrganizationList(page.Rows, counts!, page.Previous, page.Next, CountCap: form == SearchForm.None ? null : SearchCountCap);
+                return new OrganizationList(
+                    page.Rows, counts ?? new StatusCounts(0, 0, 0, 0), page.Previous, page.Next, CountCap: form == SearchForm.None ? null : SearchCountCap);
             }
             finally
             {
@@ -203,7 +204,7 @@ public sealed partial class ListOrganizations
                 Of(OrganizationStatus.Active), Of(OrganizationStatus.Suspended), Of(OrganizationStatus.Unsubscribed), Of(OrganizationStatus.Deleted));
         }
 
-        var page = cursor is null ? Cut(data, hasBefore: false, PageDirection.Next) : Cut(data, hasBefore: data.Any(r => r.Probe), direction);
+        var page = cursor is null ? Cut(data, hasBefore: false, PageDirection.Next, null) : Cut(data, hasBefore: data.Any(r => r.Probe), direction, cursor);
         return (page, counts);
     }
 

@@ -28,6 +28,8 @@ public enum PageDirection
 
 /// One page of the Organizations page. <see cref="PlanType"/> null means every plan type;
 /// <see cref="Cursor"/> is a value from a previous answer's <see cref="OrganizationList"/> cursors.
+/// <see cref="WithCounts"/> false skips the tab counts (the REST API's list does not show them):
+/// the answer's <see cref="OrganizationList.Counts"/> are then all zero.
 public sealed record ListOrganizationsRequest(
     Scope Scope,
     OrganizationStatus Status = OrganizationStatus.Active,
@@ -35,7 +37,8 @@ public sealed record ListOrganizationsRequest(
     PlanType? PlanType = null,
     CredentialFilter Credential = CredentialFilter.All,
     string? Cursor = null,
-    PageDirection Direction = PageDirection.Next);
+    PageDirection Direction = PageDirection.Next,
+    bool WithCounts = true);
 
 public sealed record OrganizationRow(
     Guid Id,
@@ -146,10 +149,15 @@ public sealed partial class ListOrganizations(AppDbContext db)
         var inTab = filtered.Where(o => o.Status == request.Status);
 
         var page = await PageAsync(inTab, cursor, request.Direction, ct);
-        if (page.Rows.Count == 0 && cursor is not null)
+        if (page.Rows.Count == 0 && cursor is not null && request.Direction == PageDirection.Previous)
         {
-            // The rows around the cursor are gone, or the cursor points past either end: start over.
+            // Nothing lies before the cursor (the rows there are gone): the first page is the one before.
             page = await PageAsync(inTab, null, PageDirection.Next, ct);
+        }
+
+        if (!request.WithCounts)
+        {
+            return new OrganizationList(page.Rows, new StatusCounts(0, 0, 0, 0), page.Previous, page.Next, searchKey.Length > 0 ? SearchCountCap : null);
         }
 
         var counts = await filtered
@@ -259,7 +267,7 @@ public sealed partial class ListOrganizations(AppDbContext db)
             data = await Rows(inTab, ascending: true, PageSize + 1, probe: false)
                 .OrderBy(r => r.NameNormalized).ThenBy(r => r.Id)
                 .ToListAsync(ct);
-            return Cut(data, hasBefore: false, direction: PageDirection.Next);
+            return Cut(data, hasBefore: false, direction: PageDirection.Next, null);
         }
 
         var (name, id) = at;
@@ -280,7 +288,7 @@ public sealed partial class ListOrganizations(AppDbContext db)
             ? Rows(after, ascending: true, PageSize + 1, probe: false).Concat(Rows(atOrBefore, ascending: false, 1, probe: true))
             : Rows(before, ascending: false, PageSize + 1, probe: false).Concat(Rows(atOrAfter, ascending: true, 1, probe: true));
         data = await query.OrderBy(r => r.NameNormalized).ThenBy(r => r.Id).ToListAsync(ct);
-        return Cut(data, hasBefore: data.Any(r => r.Probe), direction);
+        return Cut(data, hasBefore: data.Any(r => r.Probe), direction, at);
     }
 
     /// Up to <paramref name="take"/> rows next to the cursor side of <paramref name="orgs"/>, with their plan.
@@ -317,7 +325,11 @@ public sealed partial class ListOrganizations(AppDbContext db)
     /// the far side and one probe row behind the cursor) into the page and its cursors.
     /// <paramref name="hasBefore"/> says whether a page exists behind the cursor: before it when
     /// going forward, after it when going back.
-    private static Page Cut(List<RowData> data, bool hasBefore, PageDirection direction)
+    /// A keyset cursor does not need its row to exist: when nothing is left after
+    /// <paramref name="cursor"/> (the rows there were deleted or changed tab meanwhile), the page is
+    /// empty, with no next page and the cursor itself as the way back, rather than page 1 again
+    /// (which would repeat rows to a client that follows next cursors to the end).
+    private static Page Cut(List<RowData> data, bool hasBefore, PageDirection direction, (string Name, Guid Id)? cursor)
     {
         var rows = data.Where(r => !r.Probe).ToList();
         var more = rows.Count > PageSize;
@@ -328,6 +340,11 @@ public sealed partial class ListOrganizations(AppDbContext db)
 
         var hasPrevious = direction == PageDirection.Next ? hasBefore : more;
         var hasNext = direction == PageDirection.Next ? more : hasBefore;
+        if (rows.Count == 0 && direction == PageDirection.Next && hasBefore && cursor is { } at)
+        {
+            return new Page([], EncodeCursor(at.Name, at.Id), null);
+        }
+
         return new Page(
             rows.Select(r => r.ToRow()).ToList(),
             hasPrevious && rows.Count > 0 ? EncodeCursor(rows[0].NameNormalized, rows[0].Id) : null,

@@ -12,8 +12,9 @@ namespace Custos.Web.Api;
 /// `Authorization: Bearer cpk_…` for /api/v1. A valid, unrevoked key yields the same partner claims
 /// the portal's sign-in cookie carries (partner, subtree path, role), with the key itself as the
 /// actor ("API key {name}"), so every handler scopes and audits an API call as it does a page.
+/// Keys are read through <see cref="ApiKeyCache"/> (a few seconds), so a busy key costs no query per request.
 public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, AppDbContext db, TimeProvider clock)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, AppDbContext db, TimeProvider clock, ApiKeyCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -42,23 +43,12 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Not an API key.");
         }
 
-        var key = await db.PartnerApiKeys.AsNoTracking()
-            .Where(k => k.LookupId == presented.LookupId)
-            .Join(db.Partners, k => k.PartnerId, p => p.Id, (k, p) => new
-            {
-                k.Id,
-                k.Name,
-                k.Role,
-                k.SecretHash,
-                k.RevokedAt,
-                k.LastUsedAt,
-                k.CreatedByEmail,
-                p.Path,
-                p.PublicId,
-                PartnerName = p.Name,
-                PartnerId = p.Id,
-            })
-            .SingleOrDefaultAsync(Context.RequestAborted);
+        var lookupId = presented.LookupId;
+        var key = await cache.GetAsync(lookupId, () => db.PartnerApiKeys.AsNoTracking()
+            .Where(k => k.LookupId == lookupId)
+            .Join(db.Partners, k => k.PartnerId, p => p.Id, (k, p) => new ApiKeyFacts(
+                k.Id, k.Name, k.Role, k.SecretHash, k.RevokedAt, k.LastUsedAt, k.CreatedByEmail, p.Id, p.Path, p.PublicId, p.Name))
+            .SingleOrDefaultAsync(Context.RequestAborted));
         if (key is null || !ApiKeySecrets.Matches(presented.Secret, key.SecretHash))
         {
             return AuthenticateResult.Fail("Unknown API key.");
@@ -72,10 +62,11 @@ public sealed class ApiKeyAuthenticationHandler(
         var now = clock.GetUtcNow();
         if (key.LastUsedAt is not { } last || now - last >= LastUsedResolution)
         {
-            // Only if no other request wrote it meanwhile: one write per key per minute at most.
+            // Only if no other request (or node) wrote it meanwhile: one write per key per minute at most.
             await db.PartnerApiKeys
                 .Where(k => k.Id == key.Id && k.LastUsedAt == key.LastUsedAt)
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+            cache.Used(lookupId, now);
         }
 
         var identity = new ClaimsIdentity(
@@ -85,8 +76,8 @@ public sealed class ApiKeyAuthenticationHandler(
             new Claim(CustosClaims.DisplayName, $"API key {key.Name}"),
             new Claim(ClaimTypes.Email, key.CreatedByEmail),
             new Claim(CustosClaims.PartnerId, key.PartnerId.ToString()),
-            new Claim(CustosClaims.PartnerPath, key.Path),
-            new Claim(CustosClaims.PartnerPublicId, key.PublicId),
+            new Claim(CustosClaims.PartnerPath, key.PartnerPath),
+            new Claim(CustosClaims.PartnerPublicId, key.PartnerPublicId),
             new Claim(CustosClaims.PartnerName, key.PartnerName),
             new Claim(CustosClaims.Role, key.Role.ToString()),
         ], SchemeName);

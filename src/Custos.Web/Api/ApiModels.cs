@@ -70,6 +70,9 @@ public sealed record OrganizationListItem(
 
 public sealed record OrganizationPage(IReadOnlyList<OrganizationListItem> Items, string? NextCursor);
 
+/// Organizations per status tab. <c>countCap</c> is set for a search: a count above it means "more than countCap".
+public sealed record OrganizationCounts(int Active, int Suspended, int Unsubscribed, int Deleted, int? CountCap);
+
 public sealed record NewOrganizationBody(
     string? FirstName = null,
     string? LastName = null,

@@ -3,6 +3,7 @@ using Custos.ControlPlane.Organizations;
 using Custos.ControlPlane.Partners;
 using Custos.Domain;
 using Custos.Domain.Organizations;
+using Custos.Domain.Transfers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -24,9 +25,10 @@ public static class ApiProblems
         Domain.Organizations.NotFound => StatusCodes.Status404NotFound,
         ConcurrentChange => ifMatchGiven ? StatusCodes.Status412PreconditionFailed : StatusCodes.Status409Conflict,
         ValidationFailed or SeatsOutOfRange or SeatsBelowUsage or DownloadLimitOutOfRange or PlanNotOffered
-            or SearchTooLong or SearchNotPlainText or AdministratorKeyRefused => StatusCodes.Status422UnprocessableEntity,
+            or SearchTooLong or SearchNotPlainText or AdministratorKeyRefused
+            or PartnerIdRequired or PartnerIdUnknown or SamePartner or TargetPartnerInactive or TargetLacksPlanType => StatusCodes.Status422UnprocessableEntity,
         EmailTaken or NameTaken => StatusCodes.Status409Conflict,
-        FeatureNotEntitled or UserManagementNotAllowed => StatusCodes.Status403Forbidden,
+        FeatureNotEntitled or UserManagementNotAllowed or TransfersRevoked => StatusCodes.Status403Forbidden,
         _ => StatusCodes.Status409Conflict,
     };
 

@@ -1,3 +1,4 @@
+using Custos.ControlPlane.ApiKeys;
 using Custos.Data;
 using Custos.Web.Hosting;
 using Microsoft.AspNetCore.Authentication;
@@ -31,6 +32,10 @@ public static class ApiRegistration
         var settings = configuration.GetSection("Custos:Api").Get<ApiSettings>() ?? new ApiSettings();
         services.AddSingleton(settings);
         services.AddSingleton<ApiRateLimits>();
+        services.AddSingleton(sp => new ApiKeyCache(sp.GetRequiredService<TimeProvider>())
+        {
+            Lifetime = TimeSpan.FromSeconds(Math.Max(0, settings.KeyCacheSeconds)),
+        });
         services.AddSingleton<IdempotencyFilter>();
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.AddProblemDetails();
@@ -167,6 +172,7 @@ public static class ApiRegistration
         api.MapExports();
         api.MapPartners();
         api.MapAudit();
+        api.MapTransfers();
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/scalar", o => o.WithTitle("Custos API")).AllowAnonymous();

@@ -13,4 +13,8 @@ public sealed class ApiSettings
 
     /// How long an Idempotency-Key's first answer is kept.
     public int IdempotencyHours { get; set; } = 24;
+
+    /// How long a node keeps an API key it read (ApiKeyCache): a key revoked on another node is
+    /// refused within this many seconds (on the node that revoked it, at once). 0 reads every request.
+    public int KeyCacheSeconds { get; set; } = 5;
 }

@@ -25,6 +25,11 @@ public static class OrganizationsApi
             .WithDescription("One status tab at a time (default active), with the portal's search and plan and credential filters. Cursor pages: pass nextCursor back as cursor.")
             .Produces<OrganizationPage>().Problems(400, 422);
 
+        orgs.MapGet("/counts", CountsAsync).WithName("countOrganizations")
+            .WithSummary("Count organizations per status tab")
+            .WithDescription("The portal's tab counts for the same search and plan and credential filters as the list (which does not count). With a search each count stops at countCap: a count above it means more than countCap.")
+            .Produces<OrganizationCounts>().Problems(400, 422);
+
         orgs.MapGet("/{id:guid}", GetAsync).WithName("getOrganization")
             .WithSummary("Get an organization").WithDescription("Deleted organizations are not found, as in the portal.")
             .Produces<OrganizationResource>().Problems(404);
@@ -89,7 +94,7 @@ public static class OrganizationsApi
         // The portal's list answers pages of a fixed size; a larger limit reads several, a smaller
         // one cuts a page and points the next cursor at its last row.
         var items = new List<OrganizationListItem>(take);
-        var request = new ListOrganizationsRequest(partner.Scope, tab, search, type, filter, inner);
+        var request = new ListOrganizationsRequest(partner.Scope, tab, search, type, filter, inner, WithCounts: false);
         while (true)
         {
             var page = await lister.HandleAsync(request, http.RequestAborted);
@@ -117,6 +122,27 @@ public static class OrganizationsApi
 
             request = request with { Cursor = page.Value.NextCursor };
         }
+    }
+
+    private static async Task<IResult> CountsAsync(
+        HttpContext http, PartnerContext partner, ListOrganizations lister, string? search, string? plan, string? credential)
+    {
+        var errors = new Dictionary<string, string[]>();
+        PlanType? type = plan is null ? null : ParseEnum<PlanType>(plan, PlanType.Backup, "plan", errors);
+        var filter = ParseEnum<CredentialFilter>(credential, CredentialFilter.All, "credential", errors);
+        if (errors.Count > 0)
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_query", "Some query parameters are not valid.", errors);
+        }
+
+        var list = await lister.HandleAsync(new ListOrganizationsRequest(partner.Scope, Search: search, PlanType: type, Credential: filter), http.RequestAborted);
+        if (list.Error is not null)
+        {
+            return ApiProblems.From(list.Error);
+        }
+
+        var counts = list.Value!.Counts;
+        return TypedResults.Ok(new OrganizationCounts(counts.Active, counts.Suspended, counts.Unsubscribed, counts.Deleted, list.Value.CountCap));
     }
 
     private static async Task<IResult> GetAsync(Guid id, HttpContext http, PartnerContext partner, AppDbContext db)
