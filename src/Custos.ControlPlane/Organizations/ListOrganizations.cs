@@ -50,6 +50,7 @@ public sealed record OrganizationRow(
     bool AutoLicense,
     int SeatsInUse,
     long StorageUsedBytes,
+    long StorageLogicalBytes,
     OrganizationStatus Status,
     DateTimeOffset? PurgeDueAt,
     DateTimeOffset? DeletedAt,
@@ -305,6 +306,7 @@ public sealed partial class ListOrganizations(AppDbContext db)
             AutoLicense = o.AutoLicense,
             SeatsInUse = o.SeatsInUse,
             StorageUsedBytes = o.StorageUsedBytes,
+            StorageLogicalBytes = o.StorageLogicalBytes,
             Status = o.Status,
             PurgeDueAt = o.PurgeDueAt,
             DeletedAt = o.DeletedAt,
@@ -367,6 +369,8 @@ public sealed partial class ListOrganizations(AppDbContext db)
 
         public long StorageUsedBytes { get; init; }
 
+        public long StorageLogicalBytes { get; init; }
+
         public OrganizationStatus Status { get; init; }
 
         public DateTimeOffset? PurgeDueAt { get; init; }
@@ -379,6 +383,6 @@ public sealed partial class ListOrganizations(AppDbContext db)
 
         public OrganizationRow ToRow() => new(
             Id, PublicId, Name, PlanType, PlanName, MonthlyPrice, Currency, OwnerEmail, Seats, AutoLicense,
-            SeatsInUse, StorageUsedBytes, Status, PurgeDueAt, DeletedAt, StatusChangedAt, CredentialError);
+            SeatsInUse, StorageUsedBytes, StorageLogicalBytes, Status, PurgeDueAt, DeletedAt, StatusChangedAt, CredentialError);
     }
 }

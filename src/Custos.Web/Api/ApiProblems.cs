@@ -24,7 +24,7 @@ public static class ApiProblems
         Domain.Organizations.NotFound => StatusCodes.Status404NotFound,
         ConcurrentChange => ifMatchGiven ? StatusCodes.Status412PreconditionFailed : StatusCodes.Status409Conflict,
         ValidationFailed or SeatsOutOfRange or SeatsBelowUsage or DownloadLimitOutOfRange or PlanNotOffered
-            or SearchTooLong or SearchNotPlainText or AdministratorKeyRefused => StatusCodes.Status422UnprocessableEntity,
+            or SearchTooLong or SearchNotPlainText or AdministratorKeyRefused or PartnerDeactivated => StatusCodes.Status422UnprocessableEntity,
         EmailTaken or NameTaken => StatusCodes.Status409Conflict,
         FeatureNotEntitled or UserManagementNotAllowed => StatusCodes.Status403Forbidden,
         _ => StatusCodes.Status409Conflict,
