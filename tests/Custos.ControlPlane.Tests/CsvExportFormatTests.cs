@@ -34,7 +34,9 @@ public class CsvExportFormatTests
         (await reader.ReadAsync()).ShouldBeTrue();
         reader.Headers.Count.ShouldBe(CsvExportFormat.Header(OrganizationStatus.Active).Count);
         reader.GetString(0).ShouldBe(expected);
-        reader.GetString(10).ShouldBe("Partner, \"Quoted\"");
+        reader.GetString(7).ShouldBe("1.2 KB");
+        reader.GetString(8).ShouldBe("5.7 KB", "the logical storage beside the stored");
+        reader.GetString(11).ShouldBe("Partner, \"Quoted\"");
         (await reader.ReadAsync()).ShouldBeFalse();
     }
 
@@ -61,7 +63,7 @@ public class CsvExportFormatTests
         {
             await Task.Yield();
             yield return new ExportRow(
-                new OrganizationRow(Guid.NewGuid(), "ORG123", name, PlanType.Backup, "Backup", 3m, "EUR", "a@b.test", 10, false, 2, 1234,
+                new OrganizationRow(Guid.NewGuid(), "ORG123", name, PlanType.Backup, "Backup", 3m, "EUR", "a@b.test", 10, false, 2, 1234, 5678,
                     OrganizationStatus.Active, null, null, DateTimeOffset.UnixEpoch, false),
                 "Partner, \"Quoted\"",
                 DateTimeOffset.UnixEpoch);

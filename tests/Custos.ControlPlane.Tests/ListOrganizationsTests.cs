@@ -68,7 +68,7 @@ public abstract class ListOrganizationsTests(DatabaseFixture fixture)
         await InDbAsync(async db =>
         {
             var org = await db.Organizations.SingleAsync(o => o.Id == backup.Id);
-            org.RecordUsage(12, 12_400_000_000, null);
+            org.RecordUsage(12, 12_400_000_000, null, logicalBytes: 31_700_000_000);
             org.SetCredentialError(true);
             return await db.SaveChangesAsync();
         });
@@ -81,7 +81,7 @@ public abstract class ListOrganizationsTests(DatabaseFixture fixture)
         var row = active.Rows.Single(r => r.Id == backup.Id);
         row.ShouldBe(new OrganizationRow(
             backup.Id, backup.PublicId, backup.Name, PlanType.Backup, Seed.Backup.Name, Seed.Backup.MonthlyPrice, "EUR",
-            backup.OwnerEmail, 40, false, 12, 12_400_000_000, OrganizationStatus.Active, null, null, backup.StatusChangedAt, true));
+            backup.OwnerEmail, 40, false, 12, 12_400_000_000, 31_700_000_000, OrganizationStatus.Active, null, null, backup.StatusChangedAt, true));
         var personalRow = active.Rows.Single(r => r.Id == personal.Id);
         personalRow.PlanType.ShouldBe(PlanType.Personal);
         personalRow.Name.ShouldBe(personal.Name);

@@ -253,6 +253,26 @@ public abstract partial class OrganizationUseCaseTests
     }
 
     [Fact]
+    public async Task Create_ForADeactivatedPartner_PartnerDeactivatedOnPartner_AndNothingSaved()
+    {
+        var closed = await ReadAsync(async db =>
+        {
+            var partner = Domain.Partners.Partner.Create($"Closed {NewTag()}", "DE", Seed.Partner, false, Clock.GetUtcNow()).ShouldSucceed();
+            partner.Deactivate();
+            db.Partners.Add(partner);
+            await db.SaveChangesAsync();
+            return partner;
+        });
+        var before = await CountRowsAsync();
+
+        var result = await CreateAsync(closed, Seed.Backup, NewOrg(Seed.Backup, Info(NewTag())), scope: Acting);
+
+        result.Error.ShouldBeOfType<PartnerDeactivated>().Field.ShouldBe("partner");
+        result.Error.Code.ShouldBe("partner_deactivated");
+        (await CountRowsAsync()).ShouldBe(before);
+    }
+
+    [Fact]
     public async Task Create_PlanNotOfferedToPartner_PlanNotOffered()
     {
         var restricted = await ReadAsync(async db =>

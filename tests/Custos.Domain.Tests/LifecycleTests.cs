@@ -177,7 +177,7 @@ public class LifecycleTests
     {
         var clock = Given.Clock();
         var org = Given.Organization(clock, status: OrganizationStatus.Unsubscribed);
-        org.RecordUsage(seatsInUse: 4, storageUsedBytes: 5_000_000, retentionUntil: null);
+        org.RecordUsage(seatsInUse: 4, storageUsedBytes: 5_000_000, retentionUntil: null, logicalBytes: 9_000_000);
         clock.Advance(Given.Grace);
         org.BeginPurge(clock.GetUtcNow()).ShouldSucceed().ShouldBeTrue();
         var purgedAt = clock.GetUtcNow();
@@ -191,6 +191,7 @@ public class LifecycleTests
         org.PurgedAt.ShouldBe(purgedAt);
         org.IsPurged.ShouldBeTrue();
         org.StorageUsedBytes.ShouldBe(0);
+        org.StorageLogicalBytes.ShouldBe(0);
         org.IsPurgeDue(clock.GetUtcNow()).ShouldBeFalse();
     }
 

@@ -5,10 +5,13 @@ using Custos.Data;
 using Custos.Data.Backup;
 using Custos.Domain.Audit;
 using Custos.Domain.Backup;
+using Custos.Domain.Organizations;
 using Custos.Web.Hosting;
 using Custos.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 using Quartz;
 
 namespace Custos.Web.Tests;
@@ -201,6 +204,106 @@ public abstract class BackupsTabTests<TFixture>(TFixture fixture) : IClassFixtur
         (await App.InDatabaseAsync(db => db.AuditEntries.Where(a => a.OrganizationId == world.Backup && (a.EventType == AuditEventType.BackupSourceInError || a.EventType == AuditEventType.BackupSourceCleared))
             .OrderBy(a => a.Id).Select(a => a.EventType).ToListAsync()))
             .ShouldBe([AuditEventType.BackupSourceInError, AuditEventType.BackupSourceCleared]);
+    }
+
+    [Fact]
+    public async Task FailedRun_IsRetriedEvery30Minutes_ThreeTimes_ThenAuditedOnce()
+    {
+        var world = await TabWorld.CreateAsync(App, "Backups Partner", Password);
+        var mailbox = await TestImapUser.CreateAsync(messages: 1);
+        using var session = await PortalSession.SignInAsync(App, world.Owner, Password);
+        await ConnectAsync(session, world.Backup, mailbox);
+        await SetPasswordAsync(world.Backup, "not-the-password");
+        var scheduler = await App.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        // The job's own clock, a day ahead: its retries land at exact times that cannot fire while the
+        // test runs (Quartz keeps the real clock).
+        // Whole seconds, so the times read back alike from either engine.
+        var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeSeconds()));
+        DateTimeOffset? retryAt = null;
+        try
+        {
+            for (var attempt = 1; attempt <= BackupSchedule.MaxRetries + 1; attempt++)
+            {
+                var trigger = attempt == 1 ? BackupTrigger.Scheduled : BackupTrigger.Retry;
+                var now = clock.GetUtcNow();
+
+                await App.InScopeAsync(sp => ActivatorUtilities.CreateInstance<BackupJob>(sp, clock).RunAsync(world.Backup, trigger, attempt, default));
+
+                var retry = await scheduler.GetTrigger(BackupSchedules.RetryOf(world.Backup));
+                retry.ShouldNotBeNull();
+                if (attempt <= BackupSchedule.MaxRetries)
+                {
+                    retryAt = now + TimeSpan.FromMinutes(30);
+                }
+
+                // After the last attempt no new retry is placed: the one of attempt 3 is the last.
+                retry.JobDataMap.GetString(BackupSchedules.AttemptKey).ShouldBe(Math.Min(attempt + 1, BackupSchedule.MaxRetries + 1).ToString(CultureInfo.InvariantCulture));
+                retry.StartTimeUtc.ShouldBe(retryAt!.Value);
+                retry.JobKey.ShouldBe(BackupSchedules.JobOf(world.Backup));
+                var failedAudits = await App.InDatabaseAsync(db => db.AuditEntries.AsNoTracking()
+                    .Where(a => a.OrganizationId == world.Backup && a.EventType == AuditEventType.BackupRunFailed).ToListAsync());
+                if (attempt <= BackupSchedule.MaxRetries)
+                {
+                    failedAudits.ShouldBeEmpty($"attempt {attempt} is retried, not reported");
+                }
+                else
+                {
+                    var entry = failedAudits.ShouldHaveSingleItem();
+                    entry.ActorId.ShouldBe(Actor.System.Id);
+                    entry.At.ShouldBe(now);
+                    entry.After.ShouldNotBeNull().ShouldContain("\"attempts\":4");
+                    entry.After.ShouldContain("re-enter the password");
+                }
+
+                clock.Advance(BackupSchedule.RetryDelay);
+            }
+
+            var runs = await App.InDatabaseAsync(db => db.BackupRuns.AsNoTracking().Where(r => r.OrganizationId == world.Backup).OrderBy(r => r.Attempt).ToListAsync());
+            runs.Select(r => (r.Attempt, r.Trigger, r.State)).ShouldBe(
+            [
+                (1, BackupTrigger.Scheduled, BackupRunState.Failed),
+                (2, BackupTrigger.Retry, BackupRunState.Failed),
+                (3, BackupTrigger.Retry, BackupRunState.Failed),
+                (4, BackupTrigger.Retry, BackupRunState.Failed),
+            ]);
+        }
+        finally
+        {
+            await App.Services.GetRequiredService<BackupSchedules>().RemoveAsync(world.Backup, default);
+        }
+    }
+
+    [Fact]
+    public async Task StartupPass_SchedulesEveryOrganizationWithMailboxes_AndDropsDeletedOnes()
+    {
+        App.Services.GetServices<IHostedService>().OfType<BackupScheduleStartup>().ShouldHaveSingleItem();
+        var world = await TabWorld.CreateAsync(App, "Backups Partner", Password);
+        var without = await TabWorld.CreateAsync(App, "Backups Partner", Password);
+        using var session = await PortalSession.SignInAsync(App, world.Owner, Password);
+        await ConnectAsync(session, world.Backup, await TestImapUser.CreateAsync(messages: 1));
+        await ConnectAsync(session, world.Archiver, await TestImapUser.CreateAsync(messages: 1));
+        var scheduler = await App.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        // A schedule lost (a store restored from an older copy, say), runs per day changed behind the
+        // scheduler's back, and an organization deleted while its job stayed.
+        (await scheduler.DeleteJob(BackupSchedules.JobOf(world.Backup))).ShouldBeTrue();
+        await App.InDatabaseAsync(db => db.Organizations.Where(o => o.Id == world.Backup).ExecuteUpdateAsync(s => s.SetProperty(o => o.BackupRunsPerDay, 4)));
+        await App.InDatabaseAsync(db => db.Organizations.Where(o => o.Id == world.Archiver).ExecuteUpdateAsync(s => s.SetProperty(o => o.Status, OrganizationStatus.Deleted)));
+        (await scheduler.Exists(BackupSchedules.JobOf(world.Archiver))).ShouldBeTrue();
+        var before = DateTimeOffset.UtcNow;
+
+        await App.Services.GetRequiredService<BackupSchedules>().SyncAllAsync(default);
+
+        var trigger = await scheduler.GetTrigger(BackupSchedules.ScheduleOf(world.Backup));
+        trigger.ShouldNotBeNull();
+        trigger.JobKey.ShouldBe(BackupSchedules.JobOf(world.Backup));
+        trigger.JobDataMap.GetString(BackupSchedules.RunsPerDayKey).ShouldBe("4");
+        var job = await scheduler.GetJobDetail(BackupSchedules.JobOf(world.Backup));
+        job.ShouldNotBeNull().JobDataMap.GetString(BackupSchedules.OrganizationKey).ShouldBe(world.Backup.ToString());
+        var next = trigger.NextFireTimeUtc.ShouldNotBeNull();
+        next.ShouldBeGreaterThanOrEqualTo(before);
+        next.ShouldBeLessThanOrEqualTo(DateTimeOffset.UtcNow + BackupSchedule.Interval(4));
+        (await scheduler.Exists(BackupSchedules.JobOf(world.Archiver))).ShouldBeFalse("a deleted organization loses its job");
+        (await scheduler.Exists(BackupSchedules.JobOf(without.Backup))).ShouldBeFalse("no mailbox, no schedule");
     }
 
     private static Dictionary<string, string?> Runs(string perDay, int version) => new()

@@ -177,6 +177,9 @@ public sealed partial class DemoSeedingTests(DemoHostFixture fixture) : IClassFi
         live.ShouldNotBeEmpty();
         deleted.ShouldAllBe(o => o.PurgedAt != null && !Directory.Exists(blobs.FolderOf(o.Id)));
         live.ShouldAllBe(o => o.PurgedAt == null && Directory.Exists(blobs.FolderOf(o.Id)));
+        // Live organizations show stored and logical usage (deduplication and compression make the stored smaller); purged ones none.
+        live.ShouldAllBe(o => o.StorageUsedBytes > 0 && o.StorageLogicalBytes > o.StorageUsedBytes);
+        deleted.ShouldAllBe(o => o.StorageUsedBytes == 0 && o.StorageLogicalBytes == 0);
         App.Storage.BlobPath.ShouldBe(Path.Combine(fixture.Data.Path, "blobs"));
     }
 

@@ -26,6 +26,7 @@ public sealed record PortalWorld(
     public const string TopOwner = "owner@top.test";
     public const string TopReadOnly = "readonly@top.test";
     public const string SubOwner = "owner@sub.test";
+    public const string InactiveOwner = "owner@closed.test";
 
     /// The email and name of <see cref="OtherOrganization"/>, which belongs to the other tree.
     public const string TakenEmail = "taken@other-tree.test";
@@ -65,6 +66,7 @@ public sealed record PortalWorld(
             await UserAsync(users, TopOwner, top, PartnerRole.Owner);
             await UserAsync(users, TopReadOnly, top, PartnerRole.ReadOnly);
             await UserAsync(users, SubOwner, sub, PartnerRole.Owner);
+            await UserAsync(users, InactiveOwner, inactive, PartnerRole.Owner);
             return (new[] { top, sub, subSub, quiet, inactive, other }, new[] { personal, backup, archiver, othersOnly });
         });
 
@@ -388,10 +390,36 @@ public abstract class NewOrganizationPageTests<TFixture>(TFixture fixture) : ICl
     {
         { "other", "Choose a partner from the list." },
         { "above", "Choose a partner from the list." },
-        { "inactive", "Choose a partner from the list." },
+        { "inactive", new PartnerDeactivated().Message },
         { "random", "Choose a partner from the list." },
         { "not-a-guid", "Choose a partner from the list." },
     };
+
+    [Fact]
+    public async Task DeactivatedPartner_ItsUsersSeeWhyAndTheirCreateIsRefusedOnThePartnerField()
+    {
+        using var session = await SignInAsync(PortalWorld.InactiveOwner);
+        var before = await CountAsync();
+
+        var page = Html.Text(await session.GetHtmlAsync(NewPath));
+        var fields = Valid(Unique(), World.Backup);
+        fields["Input.PartnerId"] = World.Inactive.Id.ToString();
+        using var response = await session.PostFormAsync(NewPath, FormName, fields);
+
+        page.ShouldContain("Your partner is deactivated: no new organization can be created. Contact support to reactivate it.");
+        response.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity, await BodyAsync(response));
+        var html = await response.Content.ReadAsStringAsync();
+        ErrorOf(html, "partner").ShouldBe("This partner is deactivated: no new organization can be created under it. Choose an active partner, or contact support.");
+        (await CountAsync()).ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task ActivePartner_SeesNoDeactivationNotice()
+    {
+        using var session = await SignInAsync(PortalWorld.TopOwner);
+
+        Html.Text(await session.GetHtmlAsync(NewPath)).ShouldNotContain("is deactivated");
+    }
 
     [Theory]
     [MemberData(nameof(TamperedPartners))]

@@ -29,7 +29,7 @@ public static class CsvExportFormat
     {
         List<string> columns =
         [
-            "Organization", "Owner email", "Organization ID", "Plan", "Plan type", "Price", "Seats", "Storage", "Status",
+            "Organization", "Owner email", "Organization ID", "Plan", "Plan type", "Price", "Seats", "Storage", "Logical storage", "Status",
         ];
         if (StatusColumn(status) is { } fact)
         {
@@ -66,6 +66,7 @@ public static class CsvExportFormat
             csv.WriteField(OrganizationListFormat.Price(row.PlanType, row.MonthlyPrice, row.Currency));
             csv.WriteField(OrganizationListFormat.Seats(row));
             csv.WriteField(OrganizationListFormat.Storage(row.StorageUsedBytes));
+            csv.WriteField(OrganizationListFormat.Storage(row.StorageLogicalBytes));
             csv.WriteField(row.Status.ToString());
             if (withFact)
             {

@@ -47,7 +47,7 @@ public static class OrganizationExportRows
         select new ExportRow(
             new OrganizationRow(
                 o.Id, o.PublicId, o.Name, o.PlanType, p.Name, p.MonthlyPrice, p.Currency, o.OwnerEmail, o.Seats, o.AutoLicense,
-                o.SeatsInUse, o.StorageUsedBytes, o.Status, o.PurgeDueAt, o.DeletedAt, o.StatusChangedAt, o.CredentialError),
+                o.SeatsInUse, o.StorageUsedBytes, o.StorageLogicalBytes, o.Status, o.PurgeDueAt, o.DeletedAt, o.StatusChangedAt, o.CredentialError),
             partner.Name,
             o.CreatedAt);
 }

@@ -28,7 +28,7 @@ public sealed class CreateOrganization(AppDbContext db, TimeProvider clock, IJou
 
         if (!partner.IsActive)
         {
-            return new ValidationFailed("partner", "This partner is inactive; choose another.");
+            return new PartnerDeactivated();
         }
 
         var plan = await PlanLookup.OfferedPlanAsync(db, partner.Id, request.PlanId, ct);

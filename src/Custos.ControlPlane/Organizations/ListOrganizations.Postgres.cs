@@ -20,7 +20,7 @@ public sealed partial class ListOrganizations
     private const string RowColumns = """
         o."Id", o."NameNormalized", o."PublicId", o."Name", o."PlanType", p."Name", p."MonthlyPrice", p."Currency",
         o."OwnerEmail", o."Seats", o."AutoLicense", o."SeatsInUse", o."StorageUsedBytes", o."Status",
-        o."PurgeDueAt", o."DeletedAt", o."StatusChangedAt", o."CredentialError"
+        o."PurgeDueAt", o."DeletedAt", o."StatusChangedAt", o."CredentialError", o."StorageLogicalBytes"
         """;
 
     private async Task<OrganizationList> ListOnPostgresAsync(
@@ -355,6 +355,7 @@ public sealed partial class ListOrganizations
         DeletedAt = r.IsDBNull(16) ? null : r.GetFieldValue<DateTimeOffset>(16),
         StatusChangedAt = r.GetFieldValue<DateTimeOffset>(17),
         CredentialError = r.GetBoolean(18),
+        StorageLogicalBytes = r.GetInt64(19),
     };
 
     private static void Add(DbCommand command, string name, object value)

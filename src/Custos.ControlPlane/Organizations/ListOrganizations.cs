@@ -53,6 +53,7 @@ public sealed record OrganizationRow(
     bool AutoLicense,
     int SeatsInUse,
     long StorageUsedBytes,
+    long StorageLogicalBytes,
     OrganizationStatus Status,
     DateTimeOffset? PurgeDueAt,
     DateTimeOffset? DeletedAt,
@@ -313,6 +314,7 @@ public sealed partial class ListOrganizations(AppDbContext db)
             AutoLicense = o.AutoLicense,
             SeatsInUse = o.SeatsInUse,
             StorageUsedBytes = o.StorageUsedBytes,
+            StorageLogicalBytes = o.StorageLogicalBytes,
             Status = o.Status,
             PurgeDueAt = o.PurgeDueAt,
             DeletedAt = o.DeletedAt,
@@ -384,6 +386,8 @@ public sealed partial class ListOrganizations(AppDbContext db)
 
         public long StorageUsedBytes { get; init; }
 
+        public long StorageLogicalBytes { get; init; }
+
         public OrganizationStatus Status { get; init; }
 
         public DateTimeOffset? PurgeDueAt { get; init; }
@@ -396,6 +400,6 @@ public sealed partial class ListOrganizations(AppDbContext db)
 
         public OrganizationRow ToRow() => new(
             Id, PublicId, Name, PlanType, PlanName, MonthlyPrice, Currency, OwnerEmail, Seats, AutoLicense,
-            SeatsInUse, StorageUsedBytes, Status, PurgeDueAt, DeletedAt, StatusChangedAt, CredentialError);
+            SeatsInUse, StorageUsedBytes, StorageLogicalBytes, Status, PurgeDueAt, DeletedAt, StatusChangedAt, CredentialError);
     }
 }

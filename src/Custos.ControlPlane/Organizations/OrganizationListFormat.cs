@@ -49,6 +49,11 @@ public static class OrganizationListFormat
         return value.ToString("0.0", CultureInfo.InvariantCulture) + " " + StorageUnits[unit];
     }
 
+    /// Stored bytes against logical bytes (the messages' size as the sources had them):
+    /// "1.2 GB stored of 3.4 GB".
+    public static string StorageOf(long storedBytes, long logicalBytes) =>
+        $"{Storage(storedBytes)} stored of {Storage(logicalBytes)}";
+
     /// The UTC calendar day, e.g. "2026-12-31".
     public static string Day(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }

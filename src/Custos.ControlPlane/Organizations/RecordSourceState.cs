@@ -7,13 +7,18 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Custos.ControlPlane.Organizations;
 
-public sealed record RecordSourceStateRequest(Scope Scope, Actor Actor, Guid OrganizationId, SourceKind Kind, string? Label, SourceState State);
+/// <paramref name="BackupMailbox"/>: set when a backup run reports, naming the mailbox(es) the report is about.
+public sealed record RecordSourceStateRequest(
+    Scope Scope, Actor Actor, Guid OrganizationId, SourceKind Kind, string? Label, SourceState State, string? BackupMailbox = null);
 
 /// What the data plane reports about one source of an organization after a run (connecting it on the
 /// first report). This is the one place sources change, so it is where the organization's
 /// "Need Authentication" flag and Microsoft 365 admin credentials are brought in line with all of its
-/// sources, in the same SaveChanges. A new source and a change of status are audited; a routine run
-/// that changes only counts and times is not.
+/// sources, in the same SaveChanges. A new source and a change of status are audited, with one entry:
+/// a backup run's report of a source going into error or out of it is <see cref="AuditEventType.BackupSourceInError"/>
+/// or <see cref="AuditEventType.BackupSourceCleared"/> naming the mailbox; any other change of status is
+/// <see cref="AuditEventType.CredentialSourceStatusChanged"/>. A routine run that changes only counts and
+/// times is not audited. Every entry's After holds the source's new <c>status</c>.
 public sealed class RecordSourceState(AppDbContext db, TimeProvider clock)
 {
     public async Task<Result<Guid>> HandleAsync(RecordSourceStateRequest request, CancellationToken ct)
@@ -50,6 +55,7 @@ public sealed class RecordSourceState(AppDbContext db, TimeProvider clock)
         else
         {
             var before = Describe(source);
+            var wasInError = source.Status == BackupStatus.Error;
             var recorded = source.Record(request.State, now);
             if (recorded.Error is not null)
             {
@@ -58,8 +64,11 @@ public sealed class RecordSourceState(AppDbContext db, TimeProvider clock)
 
             if (recorded.Value)
             {
-                db.AuditEntries.Add(AuditEntry.For(
-                    AuditEventType.CredentialSourceStatusChanged, request.Actor, now, org.PartnerId, org.Id, before, Describe(source)));
+                var isInError = source.Status == BackupStatus.Error;
+                var type = request.BackupMailbox is null || wasInError == isInError ? AuditEventType.CredentialSourceStatusChanged
+                    : isInError ? AuditEventType.BackupSourceInError
+                    : AuditEventType.BackupSourceCleared;
+                db.AuditEntries.Add(AuditEntry.For(type, request.Actor, now, org.PartnerId, org.Id, before, Describe(source, request.BackupMailbox)));
             }
         }
 
@@ -76,5 +85,16 @@ public sealed class RecordSourceState(AppDbContext db, TimeProvider clock)
         status = s.Status.ToString(),
         s.ActionNeeded,
         s.HasAdminCredentials,
+    });
+
+    private static string Describe(CredentialSource s, string? mailbox) => mailbox is null ? Describe(s) : JsonSerializer.Serialize(new
+    {
+        source = s.Id,
+        kind = s.Kind.ToString(),
+        s.Label,
+        status = s.Status.ToString(),
+        s.ActionNeeded,
+        s.HasAdminCredentials,
+        mailbox,
     });
 }

@@ -293,7 +293,7 @@ public sealed class BackupRunner(
         }
     }
 
-    /// Seats in use (the login accounts backed up), stored bytes, and the day's totals.
+    /// Seats in use (the login accounts backed up), stored and logical bytes, and the day's totals.
     private async Task RecordUsageAsync(BackupRun run, CancellationToken ct)
     {
         var organizationId = run.OrganizationId;
@@ -302,7 +302,7 @@ public sealed class BackupRunner(
         for (var attempt = 0; ; attempt++)
         {
             var org = await db.Organizations.SingleAsync(o => o.Id == organizationId, ct);
-            org.RecordUsage(seats, usage.StoredBytes, null);
+            org.RecordUsage(seats, usage.StoredBytes, null, usage.LogicalBytes);
             try
             {
                 await db.SaveChangesAsync(ct);

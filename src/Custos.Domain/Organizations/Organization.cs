@@ -54,7 +54,11 @@ public sealed class Organization
 
     public int SeatsInUse { get; private set; }
 
+    /// What the organization's backups take in storage (packs after deduplication, compression and encryption).
     public long StorageUsedBytes { get; private set; }
+
+    /// The size of the backed-up messages as the sources had them (before deduplication and compression).
+    public long StorageLogicalBytes { get; private set; }
 
     public OrganizationStatus Status { get; private set; }
 
@@ -374,6 +378,7 @@ public sealed class Organization
 
         PurgedAt = now;
         StorageUsedBytes = 0;
+        StorageLogicalBytes = 0;
         Touch(now, history: false);
         return Result.Ok;
     }
@@ -682,8 +687,9 @@ public sealed class Organization
         return Result.Ok;
     }
 
-    /// Reported by the data plane after each backup run.
-    public void RecordUsage(int seatsInUse, long storageUsedBytes, DateTimeOffset? retentionUntil)
+    /// Reported by the data plane after each backup run: seats in use, stored bytes and logical bytes
+    /// (<paramref name="logicalBytes"/>, the messages' size as the sources had them).
+    public void RecordUsage(int seatsInUse, long storageUsedBytes, DateTimeOffset? retentionUntil, long logicalBytes = 0)
     {
         if (IsPurged)
         {
@@ -692,6 +698,7 @@ public sealed class Organization
 
         SeatsInUse = Math.Max(0, seatsInUse);
         StorageUsedBytes = Math.Max(0, storageUsedBytes);
+        StorageLogicalBytes = Math.Max(0, logicalBytes);
         if (retentionUntil > RetentionUntil || RetentionUntil is null)
         {
             RetentionUntil = retentionUntil;

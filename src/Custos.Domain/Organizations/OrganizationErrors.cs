@@ -25,6 +25,13 @@ public sealed record PlanNotOffered()
     public override string? Field => "plan";
 }
 
+/// The operator deactivated the partner: its organizations stay, but none can be added under it.
+public sealed record PartnerDeactivated()
+    : Error("partner_deactivated", "This partner is deactivated: no new organization can be created under it. Choose an active partner, or contact support.")
+{
+    public override string? Field => "partner";
+}
+
 public sealed record NoSeatsOnPersonal()
     : Error("no_seats_on_personal", "Personal plans cover one mailbox; they have no seats or auto license.");
 

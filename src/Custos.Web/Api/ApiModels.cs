@@ -38,6 +38,7 @@ public sealed record OrganizationResource(
     bool AutoLicense,
     int SeatsInUse,
     long StorageUsedBytes,
+    long StorageLogicalBytes,
     bool CredentialError,
     string? JournalAddress,
     DateTimeOffset CreatedAt,
@@ -57,6 +58,7 @@ public sealed record OrganizationListItem(
     bool AutoLicense,
     int SeatsInUse,
     long StorageUsedBytes,
+    long StorageLogicalBytes,
     bool CredentialError,
     DateTimeOffset StatusChangedAt,
     DateTimeOffset? PurgeDueAt,
@@ -65,7 +67,7 @@ public sealed record OrganizationListItem(
     public static OrganizationListItem Of(OrganizationRow r) => new(
         r.Id, r.PublicId, r.Name, r.Status, r.OwnerEmail,
         new ListedPlan(r.PlanName, r.PlanType, Money.Of(r.MonthlyPrice, r.Currency)),
-        r.Seats, r.AutoLicense, r.SeatsInUse, r.StorageUsedBytes, r.CredentialError, r.StatusChangedAt, r.PurgeDueAt, r.DeletedAt);
+        r.Seats, r.AutoLicense, r.SeatsInUse, r.StorageUsedBytes, r.StorageLogicalBytes, r.CredentialError, r.StatusChangedAt, r.PurgeDueAt, r.DeletedAt);
 }
 
 public sealed record OrganizationPage(IReadOnlyList<OrganizationListItem> Items, string? NextCursor);

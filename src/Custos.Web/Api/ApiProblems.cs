@@ -25,7 +25,7 @@ public static class ApiProblems
         Domain.Organizations.NotFound => StatusCodes.Status404NotFound,
         ConcurrentChange => ifMatchGiven ? StatusCodes.Status412PreconditionFailed : StatusCodes.Status409Conflict,
         ValidationFailed or SeatsOutOfRange or SeatsBelowUsage or DownloadLimitOutOfRange or PlanNotOffered
-            or SearchTooLong or SearchNotPlainText or AdministratorKeyRefused
+            or SearchTooLong or SearchNotPlainText or AdministratorKeyRefused or PartnerDeactivated
             or PartnerIdRequired or PartnerIdUnknown or SamePartner or TargetPartnerInactive or TargetLacksPlanType => StatusCodes.Status422UnprocessableEntity,
         EmailTaken or NameTaken => StatusCodes.Status409Conflict,
         FeatureNotEntitled or UserManagementNotAllowed or TransfersRevoked => StatusCodes.Status403Forbidden,

@@ -282,7 +282,7 @@ public static class OrganizationsApi
             o.Id, o.PublicId, o.Name, o.Status, o.PartnerId, o.Country,
             new Owner(o.OwnerFirstName, o.OwnerLastName, o.OwnerEmail),
             new PlanSummary(p.Id, p.Name, p.Type, Money.Of(p.MonthlyPrice, p.Currency)),
-            o.Seats, o.AutoLicense, o.SeatsInUse, o.StorageUsedBytes, o.CredentialError, o.JournalAddress,
+            o.Seats, o.AutoLicense, o.SeatsInUse, o.StorageUsedBytes, o.StorageLogicalBytes, o.CredentialError, o.JournalAddress,
             o.CreatedAt, o.StatusChangedAt, o.PurgeDueAt, ETags.Of(o.Version)), o.Version);
     }
 

@@ -172,6 +172,13 @@ public sealed class BackupJob(BackupRunner runner, BackupSchedules schedules, Ap
 
         var trigger = Enum.TryParse<BackupTrigger>(data.GetString(BackupSchedules.TriggerKey), out var t) ? t : BackupTrigger.Scheduled;
         var attempt = int.TryParse(data.GetString(BackupSchedules.AttemptKey), NumberStyles.None, CultureInfo.InvariantCulture, out var a) ? a : 1;
+        await RunAsync(organizationId, trigger, attempt, cancellationToken);
+    }
+
+    /// One attempt and what follows it: a retry <see cref="BackupSchedule.RetryDelay"/> later while
+    /// attempts remain, the audit entry after the last, the job's removal once the organization is gone.
+    public async Task RunAsync(Guid organizationId, BackupTrigger trigger, int attempt, CancellationToken cancellationToken)
+    {
         var result = await runner.RunAsync(organizationId, trigger, attempt, cancellationToken);
         switch (result.Outcome)
         {

@@ -111,7 +111,9 @@ public sealed class DemoSeeder(
             var scoped = sp.GetRequiredService<AppDbContext>();
             var tracked = await scoped.Organizations.SingleAsync(o => o.Id == org.Id, ct);
             var inUse = seats is { } s ? faker.Random.Int(1, s) : plan.Type == PlanType.Personal ? 1 : faker.Random.Int(3, 120);
-            tracked.RecordUsage(inUse, faker.Random.Long(50_000_000, 400_000_000_000), null);
+            // Deduplication and compression keep the stored bytes at a third to three quarters of the logical ones.
+            var stored = faker.Random.Long(50_000_000, 400_000_000_000);
+            tracked.RecordUsage(inUse, stored, null, logicalBytes: (long)(stored * faker.Random.Double(1.3, 3.2)));
             var ownerAccount = await scoped.LoginAccounts.SingleAsync(a => a.OrganizationId == org.Id && a.IsOwner, ct);
             if (i % 3 == 0)
             {

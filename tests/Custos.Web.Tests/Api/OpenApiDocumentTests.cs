@@ -102,6 +102,20 @@ public sealed class OpenApiDocumentTests(SqliteHostFixture fixture) : IClassFixt
         routes.Where(r => !documented.Contains(r)).ShouldBeEmpty();
     }
 
+    [Theory]
+    [InlineData("OrganizationResource")]
+    [InlineData("OrganizationListItem")]
+    public async Task Organization_Schemas_HaveStoredAndLogicalBytes(string schema)
+    {
+        var doc = await DocumentAsync();
+
+        var properties = doc.GetProperty("components").GetProperty("schemas").GetProperty(schema).GetProperty("properties");
+
+        properties.TryGetProperty("storageUsedBytes", out _).ShouldBeTrue();
+        properties.TryGetProperty("storageLogicalBytes", out var logical).ShouldBeTrue();
+        logical.GetProperty("format").GetString().ShouldBe("int64");
+    }
+
     [Fact]
     public async Task Scalar_ServesTheReference()
     {

@@ -173,6 +173,26 @@ public abstract class OrganizationsApiTests<TFixture>(TFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task Create_UnderADeactivatedPartner_Is422PartnerDeactivated_AndSavesNothing()
+    {
+        var world = await ApiWorld.CreateAsync(App);
+        await App.InDatabaseAsync(async db =>
+        {
+            var sub = await db.Partners.SingleAsync(p => p.Id == world.Sub.Id);
+            sub.Deactivate();
+            return await db.SaveChangesAsync();
+        });
+        using var client = world.Writer(App);
+        var before = await App.InDatabaseAsync(db => db.Organizations.CountAsync(o => o.PartnerId == world.Sub.Id));
+
+        using var refused = await client.PostAsync("/api/v1/organizations", NewOrganization(world, $"Closed {world.Unique}", partnerId: world.Sub.Id));
+
+        var problem = await refused.ProblemAsync(HttpStatusCode.UnprocessableEntity, "partner_deactivated", "partner");
+        problem.GetProperty("detail").GetString().ShouldBe("This partner is deactivated: no new organization can be created under it. Choose an active partner, or contact support.");
+        (await App.InDatabaseAsync(db => db.Organizations.CountAsync(o => o.PartnerId == world.Sub.Id))).ShouldBe(before);
+    }
+
+    [Fact]
     public async Task Update_WithoutIfMatch_Is428_WithStaleETag_Is412_WithCurrentETag_Succeeds()
     {
         var world = await ApiWorld.CreateAsync(App);

@@ -49,7 +49,7 @@ public abstract partial class CsvExportTests<TFixture>(TFixture fixture) : IClas
         var (fileName, header, rows) = await DownloadAsync(session, export);
 
         fileName.ShouldMatch(@"^Active Organization Sub Partner \d{4}-\d{2}-\d{2} \d{4}\.csv$");
-        header.ShouldBe(["Organization", "Owner email", "Organization ID", "Plan", "Plan type", "Price", "Seats", "Storage", "Status",
+        header.ShouldBe(["Organization", "Owner email", "Organization ID", "Plan", "Plan type", "Price", "Seats", "Storage", "Logical storage", "Status",
             "Needs authentication", "Partner", "Created"]);
         rows.Count.ShouldBe(page.Count);
         for (var i = 0; i < rows.Count; i++)
@@ -62,10 +62,11 @@ public abstract partial class CsvExportTests<TFixture>(TFixture fixture) : IClas
             $"{csv[4]} · {csv[5]}".ShouldBe(shown.TypeAndPrice);
             csv[6].ShouldBe(shown.Seats);
             csv[7].ShouldBe(shown.Storage);
-            csv[8].ShouldBe("Active");
-            csv[9].ShouldBe(shown.NeedsAuthentication ? "Yes" : "No", shown.Name);
-            csv[10].ShouldBe("Sub Partner");
-            csv[11].ShouldMatch(@"^\d{4}-\d{2}-\d{2}$");
+            csv[8].ShouldBe(shown.LogicalStorage);
+            csv[9].ShouldBe("Active");
+            csv[10].ShouldBe(shown.NeedsAuthentication ? "Yes" : "No", shown.Name);
+            csv[11].ShouldBe("Sub Partner");
+            csv[12].ShouldMatch(@"^\d{4}-\d{2}-\d{2}$");
         }
 
         // Formula-like cells start with ' (and only those); the rest is written as it is.
@@ -97,9 +98,9 @@ public abstract partial class CsvExportTests<TFixture>(TFixture fixture) : IClas
         var (fileName, header, rows) = await DownloadAsync(session, export);
 
         fileName.ShouldStartWith("Unsubscribed Organization Sub Partner ");
-        header[9].ShouldBe("Purge date");
+        header[10].ShouldBe("Purge date");
         rows.Select(r => Unescaped(r[0])).ShouldBe(page.Select(p => p.Name));
-        rows.Select(r => "Purge on " + r[9]).ShouldBe(page.Select(p => p.StatusFact));
+        rows.Select(r => "Purge on " + r[10]).ShouldBe(page.Select(p => p.StatusFact));
         rows.Select(r => r[0]).ShouldContain("'=Leaving");
     }
 
@@ -341,7 +342,8 @@ public abstract partial class CsvExportTests<TFixture>(TFixture fixture) : IClas
                     Cell(Regex.Match(plan, "<div>(.*?)</div>", RegexOptions.Singleline).Groups[1].Value),
                     Cell(Regex.Match(plan, "<div class=\"muted\">(.*?)</div>", RegexOptions.Singleline).Groups[1].Value),
                     Cell(cells[3]),
-                    Cell(cells[4]),
+                    Cell(Regex.Match(cells[4], "<div>(.*?) stored</div>", RegexOptions.Singleline).Groups[1].Value),
+                    Cell(Regex.Match(cells[4], "<div class=\"muted\">of (.*?)</div>", RegexOptions.Singleline).Groups[1].Value),
                     cells.Count > 6 ? Cell(cells[5]) : "",
                     org.Contains("Needs authentication", StringComparison.Ordinal)));
             }
@@ -356,7 +358,7 @@ public abstract partial class CsvExportTests<TFixture>(TFixture fixture) : IClas
     private static string Cell(string html) => Html.Text(html).Trim();
 
     private sealed record PageRow(
-        string Name, string Email, string PublicId, string Plan, string TypeAndPrice, string Seats, string Storage, string StatusFact,
+        string Name, string Email, string PublicId, string Plan, string TypeAndPrice, string Seats, string Storage, string LogicalStorage, string StatusFact,
         bool NeedsAuthentication);
 }
 

@@ -87,6 +87,7 @@ public abstract class ExportWorldFixture(HostFixture host) : IAsyncLifetime
             var bytes = i * 987_654_321L;
             await db.Organizations.Where(o => o.Id == id).ExecuteUpdateAsync(s => s
                 .SetProperty(o => o.StorageUsedBytes, bytes)
+                .SetProperty(o => o.StorageLogicalBytes, bytes * 3 + 17)
                 .SetProperty(o => o.SeatsInUse, i % 7)
                 .SetProperty(o => o.CredentialError, i % 5 == 1));
         }

@@ -1397,6 +1397,9 @@ namespace Custos.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("StatusChangedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<long>("StorageLogicalBytes")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("StorageUsedBytes")
                         .HasColumnType("bigint");
 

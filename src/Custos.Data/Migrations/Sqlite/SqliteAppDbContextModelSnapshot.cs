@@ -1327,6 +1327,9 @@ namespace Custos.Data.Migrations.Sqlite
                     b.Property<long>("StatusChangedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("StorageLogicalBytes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("StorageUsedBytes")
                         .HasColumnType("INTEGER");
 

@@ -61,13 +61,19 @@ public sealed record PlanChoice(Guid Id, string Name, PlanType Type, decimal Mon
 
 /// The partners of the acting partner's subtree in tree order, and every plan any of them is
 /// offered, so the page can switch the plan list when the partner changes without asking the server.
-public sealed record NewOrganizationChoices(IReadOnlyList<PartnerChoice> Partners, IReadOnlyList<PlanChoice> Plans)
+/// <see cref="Deactivated"/>: the subtree's deactivated partners, not offered, named in the refusal.
+public sealed record NewOrganizationChoices(IReadOnlyList<PartnerChoice> Partners, IReadOnlyList<PlanChoice> Plans, IReadOnlySet<Guid> Deactivated)
 {
     public static IReadOnlyList<KeyValuePair<string, string>> Countries { get; } =
         [.. Domain.Countries.All.OrderBy(c => c.Value, StringComparer.InvariantCultureIgnoreCase)];
 
     public PartnerChoice? Partner(string? id) =>
         Guid.TryParse(id, out var guid) ? Partners.FirstOrDefault(p => p.Id == guid) : null;
+
+    /// Whether <paramref name="id"/> is a deactivated partner of the acting partner's subtree.
+    public bool IsDeactivated(string? id) => Guid.TryParse(id, out var guid) && Deactivated.Contains(guid);
+
+    public bool IsDeactivated(Guid id) => Deactivated.Contains(id);
 
     /// The plan when it is offered to <paramref name="partner"/>, else null.
     public PlanChoice? OfferedPlan(PartnerChoice? partner, string? id) =>
@@ -120,6 +126,7 @@ public sealed record NewOrganizationChoices(IReadOnlyList<PartnerChoice> Partner
         var usable = ordered.SelectMany(p => p.PlanIds).ToHashSet();
         return new NewOrganizationChoices(
             ordered,
-            [.. plans.Where(p => usable.Contains(p.Id)).Select(p => new PlanChoice(p.Id, p.Name, p.Type, p.MonthlyPrice, p.Currency))]);
+            [.. plans.Where(p => usable.Contains(p.Id)).Select(p => new PlanChoice(p.Id, p.Name, p.Type, p.MonthlyPrice, p.Currency))],
+            subtree.Where(p => !p.IsActive).Select(p => p.Id).ToHashSet());
     }
 }
