@@ -167,6 +167,7 @@ public static class ApiRegistration
         api.MapExports();
         api.MapPartners();
         api.MapAudit();
+        api.MapWebhooks();
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/scalar", o => o.WithTitle("Custos API")).AllowAnonymous();
