@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Custos.Data.Webhooks;
 
 /// The step of every SaveChanges that turns new audit entries into webhook messages (see README.md):
-/// the entries whose type raises an event are grouped per event and organization (so a failure that
-/// writes two entries sends one credential.error, and a transfer's "out" and "in" one transfer.executed),
+/// the entries whose type raises an event are grouped per event and organization (so two sources of
+/// one organization failing in one save send one credential.error, and a transfer's "out" and "in" one transfer.executed),
 /// and each group becomes one message with a delivery per subscribed, enabled endpoint of the partners
 /// concerned. All of it is added to the same unit of work, so it is saved (or not) with the change.
 internal sealed class WebhookEnqueuer

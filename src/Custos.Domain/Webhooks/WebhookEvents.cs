@@ -41,7 +41,10 @@ public static class WebhookEvents
     public static bool IsKnown(string type) => All.Contains(type, StringComparer.Ordinal);
 
     /// The webhook event an audit entry raises, or null. <paramref name="after"/> is the entry's
-    /// "after" JSON: a credential status change raises credential.error only when the source went into error.
+    /// "after" JSON: a credential source connected or changed raises credential.error only when it is
+    /// in error. "Mailbox backup needs attention" (1432) raises nothing: a backup run records it in a
+    /// second save right after the source's own change into error, which already raised the event,
+    /// so mapping both would send two events for one failure.
     public static string? Of(AuditEventType type, string? after) => type switch
     {
         AuditEventType.OrganizationCreated => OrganizationCreated,
@@ -54,9 +57,8 @@ public static class WebhookEvents
             or AuditEventType.OrganizationAutoLicenseChanged or AuditEventType.OrganizationFeaturesChanged
             or AuditEventType.OrganizationFeatureTurnedOn or AuditEventType.OrganizationFeatureTurnedOff
             or AuditEventType.OrganizationDownloadLimitChanged => OrganizationUpdated,
-        AuditEventType.CredentialSourceStatusChanged when after is not null
+        AuditEventType.CredentialSourceStatusChanged or AuditEventType.CredentialSourceConnected when after is not null
             && after.Contains("\"status\":\"Error\"", StringComparison.Ordinal) => CredentialError,
-        AuditEventType.BackupSourceInError => CredentialError,
         AuditEventType.CsvExportReady => ExportReady,
         AuditEventType.TransferRequested => TransferRequested,
         AuditEventType.TransferApproved => TransferApproved,
