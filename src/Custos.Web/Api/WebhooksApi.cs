@@ -24,6 +24,7 @@ public static class WebhooksApi
         hooks.MapPost("/", CreateAsync).WithName("createWebhookEndpoint").WithSummary("Register a webhook endpoint")
             .WithDescription("url: https (http only to localhost when the host allows it), no credentials in it. eventTypes: omit or [] for every type. " +
                 "The answer holds the signing secret (whsec_…), shown only this once.")
+            .Accepts<WebhookEndpointBody>("application/json")
             .Produces<IssuedWebhookEndpoint>(StatusCodes.Status201Created).Problems(400, 413, 415, 422).Writes();
 
         hooks.MapGet("/{id:guid}", GetAsync).WithName("getWebhookEndpoint").WithSummary("Get a webhook endpoint")
@@ -32,6 +33,7 @@ public static class WebhooksApi
 
         hooks.MapPut("/{id:guid}", UpdateAsync).WithName("updateWebhookEndpoint").WithSummary("Change a webhook endpoint")
             .WithDescription("Replaces url, description and eventTypes; enabled (optional) turns it on or off. If-Match is required.")
+            .Accepts<WebhookEndpointUpdateBody>("application/json")
             .Produces<WebhookEndpointResource>().Problems(400, 404, 409, 412, 413, 415, 422, 428).Writes();
 
         hooks.MapDelete("/{id:guid}", DeleteAsync).WithName("deleteWebhookEndpoint").WithSummary("Delete a webhook endpoint")

@@ -38,7 +38,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 http.Request.Headers["webhook-signature"].FirstOrDefault(), http.Request.ContentType ?? "", body, TimeProvider.System.GetUtcNow()));
             var status = statusOf(Interlocked.Increment(ref _count));
             http.Response.StatusCode = status;
-            await http.Response.WriteAsync(status < 300 ? "thanks" : "receiver is down");
+            if (status != StatusCodes.Status204NoContent)
+            {
+                await http.Response.WriteAsync(status < 300 ? "thanks" : "receiver is down");
+            }
         });
     }
 
