@@ -9,6 +9,7 @@ using Custos.ControlPlane.Organizations;
 using Custos.ControlPlane.Partners;
 using Custos.ControlPlane.Platform;
 using Custos.ControlPlane.Transfers;
+using Custos.ControlPlane.Webhooks;
 using Custos.Domain.Organizations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -122,6 +123,23 @@ public static class ControlPlaneRegistration
         services.AddScoped<RevokeApiKey>();
         services.AddSingleton<ApiKeyCache>();
         services.AddScoped<ListApiKeys>();
+
+        // Partners' webhook endpoints and their delivery (see Webhooks/README.md). The host registers
+        // its own WebhookSettings (Custos:Webhooks) first; data protection comes from the host.
+        services.TryAddSingleton(new WebhookSettings());
+        services.AddSingleton<WebhookHttp>();
+        services.AddSingleton<WebhookSecrets>();
+        services.AddScoped<CreateWebhookEndpoint>();
+        services.AddScoped<UpdateWebhookEndpoint>();
+        services.AddScoped<SetWebhookEndpointEnabled>();
+        services.AddScoped<DeleteWebhookEndpoint>();
+        services.AddScoped<RotateWebhookSecret>();
+        services.AddScoped<ListWebhookEndpoints>();
+        services.AddScoped<ListWebhookDeliveries>();
+        services.AddScoped<RedeliverWebhook>();
+        services.AddScoped<SendTestWebhook>();
+        services.AddScoped<VerifyWebhookSignature>();
+        services.AddScoped<DeliverWebhooks>();
 
         return services;
     }

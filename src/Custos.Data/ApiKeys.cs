@@ -6,7 +6,7 @@ namespace Custos.Data;
 /// A partner's key for the REST API. It acts for its partner with a role, like a partner user
 /// (never Administrator: see docs/api.md). The secret is stored only as its SHA-256 hash; the
 /// <see cref="LookupId"/> (public, part of the key) finds the row, then the hash is compared in
-/// constant time. Webhook endpoints, when they come, belong to the partner the same way (PartnerId).
+/// constant time. Webhook endpoints belong to the partner the same way (PartnerId).
 public sealed class PartnerApiKey
 {
     public const int MaxNameLength = 100;

@@ -1,4 +1,5 @@
 using Custos.Data.Storage;
+using Custos.Data.Webhooks;
 using Custos.Domain.Audit;
 using Custos.Domain.Backup;
 using Custos.Domain.Exports;
@@ -7,6 +8,7 @@ using Custos.Domain.Organizations;
 using Custos.Domain.Partners;
 using Custos.Domain.Plans;
 using Custos.Domain.Transfers;
+using Custos.Domain.Webhooks;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -90,6 +92,30 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<PartnerApiKey> PartnerApiKeys => Set<PartnerApiKey>();
 
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+
+    // Webhooks (Webhooks/README.md): partners' endpoints, the messages made from audit entries,
+    // one delivery per message and endpoint, and every attempt.
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+
+    public DbSet<WebhookMessage> WebhookMessages => Set<WebhookMessage>();
+
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+
+    private readonly WebhookEnqueuer _webhooks = new();
+
+    /// Every save also adds the webhook messages its new audit entries raise (Webhooks/README.md),
+    /// so they are committed together with the change or not at all.
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        await _webhooks.AddMessagesAsync(this, cancellationToken);
+        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// Custos saves asynchronously only; a synchronous save would skip the webhook step, so it is refused.
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
+        throw new NotSupportedException("Use SaveChangesAsync: it also enqueues webhook messages.");
 
     /// Both engines quote identifiers the SQL-standard way, so one filter text serves both.
     private static string Quote(string identifier) => $"\"{identifier}\"";
@@ -433,6 +459,7 @@ public abstract class AppDbContext(DbContextOptions options)
         BackupIndexModel.Configure(builder);
         Backup.BackupRunModel.Configure(builder);
         ApiKeyModel.Configure(builder);
+        WebhookModel.Configure(builder);
 
         builder.Entity<AppUser>(e =>
         {

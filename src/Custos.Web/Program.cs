@@ -31,6 +31,7 @@ builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddCustosData(builder.Configuration, dataPath);
 builder.Services.AddSingleton<IJournalAddressGenerator>(new RandomJournalAddresses(options.JournalDomain));
+builder.Services.AddSingleton(options.Webhooks.Resolve(builder.Environment.IsDevelopment()));
 builder.Services.AddControlPlane();
 builder.Services.AddCustosStorage(options.Storage.Resolve(dataPath));
 builder.Services.AddDataPlane(

@@ -82,6 +82,17 @@ public enum AuditEventType
     PlatformSettingsChanged = 1644,
     ApiKeyCreated = 1700,
     ApiKeyRevoked = 1701,
+
+    // Webhook endpoints (Custos.ControlPlane/Webhooks).
+    WebhookEndpointCreated = 1710,
+    WebhookEndpointUpdated = 1711,
+    WebhookEndpointEnabled = 1712,
+    WebhookEndpointDisabled = 1713,
+    WebhookEndpointDeleted = 1714,
+    WebhookSecretRotated = 1715,
+    WebhookEndpointAutoDisabled = 1716,
+    WebhookRedelivered = 1717,
+    WebhookTestSent = 1718,
 }
 
 /// Who did something. When a partner user acts inside the customer portal as a client, the

@@ -76,6 +76,15 @@ public static class AuditEventNames
         AuditEventType.PlatformSettingsChanged => "Platform settings changed",
         AuditEventType.ApiKeyCreated => "API key created",
         AuditEventType.ApiKeyRevoked => "API key revoked",
+        AuditEventType.WebhookEndpointCreated => "Webhook endpoint added",
+        AuditEventType.WebhookEndpointUpdated => "Webhook endpoint changed",
+        AuditEventType.WebhookEndpointEnabled => "Webhook endpoint enabled",
+        AuditEventType.WebhookEndpointDisabled => "Webhook endpoint disabled",
+        AuditEventType.WebhookEndpointDeleted => "Webhook endpoint deleted",
+        AuditEventType.WebhookSecretRotated => "Webhook signing secret rotated",
+        AuditEventType.WebhookEndpointAutoDisabled => "Webhook endpoint disabled after failing deliveries",
+        AuditEventType.WebhookRedelivered => "Webhook redelivery requested",
+        AuditEventType.WebhookTestSent => "Webhook test event sent",
         _ => null,
     };
 

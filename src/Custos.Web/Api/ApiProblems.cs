@@ -1,6 +1,7 @@
 using Custos.ControlPlane.ApiKeys;
 using Custos.ControlPlane.Organizations;
 using Custos.ControlPlane.Partners;
+using Custos.ControlPlane.Webhooks;
 using Custos.Domain;
 using Custos.Domain.Organizations;
 using Custos.Domain.Transfers;
@@ -23,7 +24,7 @@ public static class ApiProblems
     public static int StatusOf(Error error, bool ifMatchGiven) => error switch
     {
         Domain.Organizations.NotFound => StatusCodes.Status404NotFound,
-        ConcurrentChange => ifMatchGiven ? StatusCodes.Status412PreconditionFailed : StatusCodes.Status409Conflict,
+        ConcurrentChange or WebhookEndpointChangedMeanwhile => ifMatchGiven ? StatusCodes.Status412PreconditionFailed : StatusCodes.Status409Conflict,
         ValidationFailed or SeatsOutOfRange or SeatsBelowUsage or DownloadLimitOutOfRange or PlanNotOffered
             or SearchTooLong or SearchNotPlainText or AdministratorKeyRefused or PartnerDeactivated
             or PartnerIdRequired or PartnerIdUnknown or SamePartner or TargetPartnerInactive or TargetLacksPlanType => StatusCodes.Status422UnprocessableEntity,
@@ -66,7 +67,7 @@ public static class ApiProblems
     public static ProblemHttpResult From(Error error, bool ifMatchGiven = false)
     {
         var status = StatusOf(error, ifMatchGiven);
-        var code = error is ConcurrentChange && ifMatchGiven ? "precondition_failed" : error.Code;
+        var code = error is ConcurrentChange or WebhookEndpointChangedMeanwhile && ifMatchGiven ? "precondition_failed" : error.Code;
         Dictionary<string, string[]>? errors = null;
         if (error is ValidationFailed failed)
         {

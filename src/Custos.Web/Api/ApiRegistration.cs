@@ -71,7 +71,7 @@ public static class ApiRegistration
                 {
                     Title = "Custos API",
                     Version = "v1",
-                    Description = "The partner REST API of Custos: organizations, their lifecycle, features, login accounts, CSV exports and the partner tree. See docs/api.md.",
+                    Description = "The partner REST API of Custos: organizations, their lifecycle, features, login accounts, CSV exports, the partner tree, the audit journal and webhook endpoints. See docs/api.md and docs/webhooks.md.",
                     Contact = new OpenApiContact { Name = "Custos" },
                 };
                 foreach (var server in document.Servers ?? [])
@@ -173,6 +173,7 @@ public static class ApiRegistration
         api.MapPartners();
         api.MapAudit();
         api.MapTransfers();
+        api.MapWebhooks();
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/scalar", o => o.WithTitle("Custos API")).AllowAnonymous();

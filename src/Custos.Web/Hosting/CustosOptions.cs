@@ -24,6 +24,61 @@ public sealed class CustosOptions
 
     public StorageSection Storage { get; set; } = new();
 
+    public WebhookOptions Webhooks { get; set; } = new();
+
+    /// Webhook delivery (see docs/webhooks.md).
+    public sealed class WebhookOptions
+    {
+        /// Allow plain http:// endpoints on localhost/127.0.0.1; unset: on in Development only.
+        public bool? AllowHttpLoopback { get; set; }
+
+        /// How often the delivery job looks for due deliveries.
+        public int IntervalSeconds { get; set; } = 5;
+
+        public int BatchSize { get; set; } = 20;
+
+        /// How long one attempt may take.
+        public int TimeoutSeconds { get; set; } = 10;
+
+        /// The waits after each failed attempt, in seconds, comma-separated; after the last, the message is given up.
+        public string RetrySeconds { get; set; } = "5,300,1800,7200,18000,36000,36000";
+
+        /// An endpoint is disabled after this many messages in a row were given up…
+        public int DisableAfterFailedMessages { get; set; } = 10;
+
+        /// …or once every attempt has failed for this many hours.
+        public int DisableAfterFailingHours { get; set; } = 120;
+
+        public Custos.ControlPlane.Webhooks.WebhookSettings Resolve(bool development)
+        {
+            var delays = new List<TimeSpan>();
+            foreach (var part in RetrySeconds.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds < 1)
+                {
+                    throw new InvalidOperationException($"Custos:Webhooks:RetrySeconds must be whole seconds ≥ 1, comma-separated: \"{RetrySeconds}\".");
+                }
+
+                delays.Add(TimeSpan.FromSeconds(seconds));
+            }
+
+            if (IntervalSeconds < 1 || BatchSize is < 1 or > 1000 || TimeoutSeconds is < 1 or > 120 || DisableAfterFailedMessages < 1 || DisableAfterFailingHours < 1)
+            {
+                throw new InvalidOperationException(
+                    "Custos:Webhooks needs IntervalSeconds ≥ 1, BatchSize 1–1000, TimeoutSeconds 1–120, DisableAfterFailedMessages ≥ 1 and DisableAfterFailingHours ≥ 1.");
+            }
+
+            return new Custos.ControlPlane.Webhooks.WebhookSettings
+            {
+                AllowHttpLoopback = AllowHttpLoopback ?? development,
+                Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
+                Retry = new Domain.Webhooks.WebhookRetry(delays),
+                AutoDisable = new Domain.Webhooks.WebhookAutoDisable(DisableAfterFailedMessages, TimeSpan.FromHours(DisableAfterFailingHours)),
+                BatchSize = BatchSize,
+            };
+        }
+    }
+
     public sealed class SchedulerOptions
     {
         public bool Enabled { get; set; } = true;

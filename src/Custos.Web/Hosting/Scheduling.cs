@@ -1,6 +1,7 @@
 using Custos.ControlPlane.Exports;
 using Custos.ControlPlane.Organizations;
 using Custos.ControlPlane.Transfers;
+using Custos.ControlPlane.Webhooks;
 using Custos.Data;
 using Custos.Data.Counting;
 using Custos.Web.Hosting.Mail;
@@ -66,6 +67,12 @@ public static class Scheduling
                     .StartNow()
                     .WithSimpleSchedule(x => x.WithInterval(TimeSpan.FromSeconds(Math.Max(1, options.Mail.Delivery.IntervalSeconds))).RepeatForever()),
                 j => j.WithIdentity(MailDeliveryJob.Key).DisallowConcurrentExecution());
+
+            q.ScheduleJob<WebhookDeliveryJob>(
+                t => t.WithIdentity("deliver-webhooks")
+                    .StartNow()
+                    .WithSimpleSchedule(x => x.WithInterval(TimeSpan.FromSeconds(Math.Max(1, options.Webhooks.IntervalSeconds))).RepeatForever()),
+                j => j.WithIdentity(WebhookDeliveryJob.Key).DisallowConcurrentExecution());
 
             if (provider == DatabaseProvider.Postgres)
             {
@@ -174,6 +181,24 @@ public sealed class MailDeliveryJob(OutboxDelivery delivery, ILogger<MailDeliver
             log.LogInformation(
                 "Mail delivery run: {Sent} sent, {Retrying} to retry, {Failed} failed{Stopped}",
                 run.Sent, run.Retrying, run.Failed, run.ServerUnavailable ? "; stopped: the server is unavailable" : "");
+        }
+    }
+}
+
+/// Sends due webhook deliveries (see Custos.ControlPlane/Webhooks/README.md). One run at a time
+/// across the cluster; each attempt is also claimed in the database, so even two runs never repeat one.
+[DisallowConcurrentExecution]
+public sealed class WebhookDeliveryJob(DeliverWebhooks deliver, ILogger<WebhookDeliveryJob> log) : IJob
+{
+    public static readonly JobKey Key = new("deliver-webhooks");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var run = await deliver.RunAsync(cancellationToken);
+        if (run.DidAnything)
+        {
+            log.LogInformation("Webhook run: {Delivered} delivered, {Retrying} to retry, {Failed} given up, {Disabled} endpoints disabled",
+                run.Delivered, run.Retrying, run.Failed, run.Disabled);
         }
     }
 }

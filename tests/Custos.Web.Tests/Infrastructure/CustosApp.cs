@@ -145,6 +145,9 @@ public sealed class CustosApp : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Custos", _options.ConnectionString ?? "");
         builder.UseSetting("Custos:Scheduler:PurgeIntervalSeconds", _options.PurgeIntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Custos:Mail:Delivery:IntervalSeconds", _options.MailDeliveryIntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // Webhook tests deliver to listeners on http://127.0.0.1, checked every second.
+        builder.UseSetting("Custos:Webhooks:AllowHttpLoopback", "true");
+        builder.UseSetting("Custos:Webhooks:IntervalSeconds", "1");
         foreach (var (key, value) in _options.Settings)
         {
             builder.UseSetting(key, value);
