@@ -116,6 +116,9 @@ public abstract class WebhookUseCaseTests(DatabaseFixture fixture)
         var endpoint = await NewEndpointAsync(partner);
         var orgId = await NewOrgAsync(partner);
         var error = new SourceState(1, BackupStatus.Error, null, "Re-enter the mailbox password.");
+        (await InScopeAsync(sp => sp.GetRequiredService<ISourceStateReports>().RecordAsync(
+            orgId, SourceKind.Imap, "Mailbox", new SourceState(1, BackupStatus.Healthy, null, null), "ann@example.com", default)))
+            .ShouldSucceed();
 
         (await InScopeAsync(sp => sp.GetRequiredService<ISourceStateReports>().RecordAsync(orgId, SourceKind.Imap, "Mailbox", error, "ann@example.com", default)))
             .ShouldSucceed();

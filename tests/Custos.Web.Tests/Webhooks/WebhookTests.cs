@@ -226,7 +226,8 @@ public sealed class WebhookTests(WebhookHostFixture fixture) : IClassFixture<Web
         });
         created.StatusCode.ShouldBe(HttpStatusCode.OK);
         var html = await created.Content.ReadAsStringAsync();
-        var secret = System.Text.RegularExpressions.Regex.Match(html, "value=\"(whsec_[^\"]+)\"").Groups[1].Value;
+        // The attribute is HTML-encoded: a "+" of the base64 arrives as "&#x2B;".
+        var secret = System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(html, "value=\"(whsec_[^\"]+)\"").Groups[1].Value);
         WebhookSignature.KeyOf(secret).ShouldNotBeNull();
         var row = await App.InDatabaseAsync(db => db.WebhookEndpoints.AsNoTracking().SingleAsync(e => e.PartnerId == world.Partner.Id));
         row.EventTypes.ShouldBe("organization.created,transfer.executed");
