@@ -127,9 +127,7 @@ public sealed class OrganizationDetailsBrowserTests(SqlitePortalWorldBrowserFixt
         await using (var op = await fixture.OpenAsync())
         {
             await op.SubmitSignInAsync(operatorEmail, PortalWorld.Password);
-            await op.Page.WaitForURLAsync(
-                url => !new Uri(url).AbsolutePath.StartsWith("/signin", StringComparison.Ordinal),
-                new() { WaitUntil = WaitUntilState.Commit });
+            await op.WaitForAddressAsync(url => !new Uri(url).AbsolutePath.StartsWith("/signin", StringComparison.Ordinal));
             (await op.GoAsync("/operator/entitlements")).ShouldBe(200);
             foreach (var label in new[] { "WORM storage", "Data Protection Officer" })
             {

@@ -183,6 +183,9 @@ public sealed class OrganizationsBrowserTests(OrganizationsBrowserFixture fixtur
         await Expect(page.GetByText("No suspended organizations match these filters.")).ToBeVisibleAsync();
         await page.GetByLabel("Plan", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "Archiver" });
         await browser.WaitForQueryAsync("/organizations", ("status", "suspended"), ("plan", "archiver"));
+        // Reload only once the new page is in place (its row is shown): a reload during the
+        // navigation has no page to act on.
+        await Expect(page.GetByText(OrganizationsBrowserFixture.SuspendedArchiverInError, new() { Exact = true }).First).ToBeVisibleAsync();
         await page.ReloadAsync();
         await Expect(page.GetByLabel("Plan", new() { Exact = true })).ToHaveValueAsync("archiver");
         (await browser.ListedAsync(fixture.TopTree)).ShouldBe([OrganizationsBrowserFixture.SuspendedArchiverInError]);

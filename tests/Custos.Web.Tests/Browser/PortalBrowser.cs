@@ -52,7 +52,7 @@ public sealed class PortalBrowser(IBrowserContext context, IPage page) : IAsyncD
     /// Waits until the page's address has exactly these non-empty query values (a GET form also
     /// sends its empty fields, which mean "not set").
     public Task WaitForQueryAsync(string path, params (string Key, string Value)[] expected) =>
-        Page.WaitForURLAsync(url =>
+        WaitForAddressAsync(url =>
         {
             var address = new Uri(url);
             var query = QueryHelpers.ParseQuery(address.Query)
@@ -61,17 +61,33 @@ public sealed class PortalBrowser(IBrowserContext context, IPage page) : IAsyncD
             return address.AbsolutePath == path
                 && query.Count == expected.Length
                 && expected.All(e => query.TryGetValue(e.Key, out var v) && v == e.Value);
-        }, new() { WaitUntil = WaitUntilState.Commit });
+        });
 
-    /// Clicks a link and waits until the browser has committed to the page it leads to (a new
-    /// address). Callers then assert on that page with auto-waiting locators. Waiting here for a
-    /// load state as well now and then ran into its timeout although the page had loaded
-    /// (Playwright logged "load" and "networkidle" for it).
+    /// Clicks a link and waits until the browser shows the address it leads to (a new address).
+    /// Callers then assert on that page with auto-waiting locators.
     public async Task FollowAsync(ILocator link)
     {
         var before = Page.Url;
         await link.ClickAsync();
-        await Page.WaitForURLAsync(url => url != before, new() { WaitUntil = WaitUntilState.Commit });
+        await WaitForAddressAsync(url => url != before);
+    }
+
+    /// Waits until the page's address satisfies <paramref name="matches"/>, by reading the address
+    /// rather than through WaitForURL: when the address already matches, WaitForURL waits for the
+    /// requested load state instead, and a "commit" load state is never reported, so it waited
+    /// until its timeout (and waiting for "load" now and then missed a page that had loaded).
+    public async Task WaitForAddressAsync(Func<string, bool> matches)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!matches(Page.Url))
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException($"The address is still {Page.Url}.");
+            }
+
+            await Task.Delay(20);
+        }
     }
 
     public Task ExpectHeadingAsync(string name) =>
