@@ -17,6 +17,17 @@ namespace Custos.ControlPlane.Organizations;
 /// Same answers as the LINQ form, which SQLite and group-limited Administrators use.
 public sealed partial class ListOrganizations
 {
+    /// The organization's columns a row needs, selected where the row is found when the walk reads
+    /// the table anyway (a search compares the Organization ID, which the walk's index lacks): the page is then joined to its plan only, not to
+    /// "Organizations" a second time, which keeps the statement small enough for PostgreSQL to settle
+    /// on one generic plan for it once it is prepared. Without a search the walk reads only the index
+    /// (Id and name), and the page's 21 rows are fetched afterwards.
+    private const string OrganizationColumns = """
+        o."Id", o."NameNormalized", o."PublicId", o."Name", o."PlanType", o."PlanId", o."OwnerEmail", o."Seats",
+        o."AutoLicense", o."SeatsInUse", o."StorageUsedBytes", o."Status", o."PurgeDueAt", o."DeletedAt",
+        o."StatusChangedAt", o."CredentialError", o."StorageLogicalBytes"
+        """;
+
     private const string RowColumns = """
         o."Id", o."NameNormalized", o."PublicId", o."Name", o."PlanType", p."Name", p."MonthlyPrice", p."Currency",
         o."OwnerEmail", o."Seats", o."AutoLicense", o."SeatsInUse", o."StorageUsedBytes", o."Status",
@@ -78,23 +89,27 @@ public sealed partial class ListOrganizations
 
     private const string PlannerDefaultsSql = "RESET enable_seqscan; RESET enable_indexscan";
 
-    /// A scope of at most <see cref="WalkScopeLimit"/> organizations (from the maintained counters)
-    /// is always walked: that costs at most its own rows. An Organization ID prefix is rare by
+    /// A scope of at most <see cref="WalkScopeLimit"/> organizations (from the maintained counters,
+    /// remembered for a few seconds per subtree in <see cref="ScopeSizes"/>) is always walked: that costs at most its own rows. An Organization ID prefix is rare by
     /// construction. Otherwise the share of matching rows in a small block sample of the table
     /// estimates the term's matches in the scope; at most <see cref="RareSearchMatches"/> means rare.
     /// A wrong guess costs time, never a different answer.
     private async Task<SearchForm> ChooseSearchFormAsync(ListOrganizationsRequest request, string searchKey, CancellationToken ct)
     {
-        long inScope;
-        await using (var command = db.Database.GetDbConnection().CreateCommand())
+        async Task<long> CountScopeAsync()
         {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
             var scope = ScopeCte(request.Scope, command);
             command.CommandText = $"""
                 {scope}
                 SELECT coalesce(sum(n), 0)::bigint FROM ({CounterRowsSql(keys: "")}) c;
                 """;
-            inScope = Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
         }
+
+        var inScope = scopeSizes is null
+            ? await CountScopeAsync()
+            : await scopeSizes.GetAsync(request.Scope.PartnerPath ?? "", CountScopeAsync);
 
         if (inScope <= WalkScopeLimit)
         {
@@ -140,10 +155,14 @@ public sealed partial class ListOrganizations
         var filter = FilterSql(request, searchKey, command, indexedSearch: rare);
         Add(command, "status", request.Status.ToString());
         // A rare search finds the scope's few matches once, through the trigram indexes ("m").
-        string Top(string keyset, bool ascending, int take) => TopSql(rare, filter, keyset, ascending, take);
+        var wide = rare || searchKey.Length > 0;
+        string Top(string keyset, bool ascending, int take) => TopSql(rare, filter, keyset, ascending, take, wide);
+        string From(string cte) => wide
+            ? $""" FROM {cte} o JOIN "Plans" p ON p."Id" = o."PlanId" """
+            : $""" FROM {cte} JOIN "Organizations" o ON o."Id" = {cte}."Id" JOIN "Plans" p ON p."Id" = o."PlanId" """;
         var pageCtes = !rare ? scope : scope + $"""
             , m AS MATERIALIZED (
-                SELECT o."Id", o."NameNormalized", o."Status" FROM "Organizations" o
+                SELECT {OrganizationColumns} FROM "Organizations" o
                 WHERE (o."PartnerId" IN (SELECT "Id" FROM scope)) IS TRUE{filter})
             """;
 
@@ -152,7 +171,7 @@ public sealed partial class ListOrganizations
         {
             sql.Append(pageCtes).Append(", page AS (").Append(Top("", true, PageSize + 1)).Append(')')
                 .Append(" SELECT false, ").Append(RowColumns)
-                .Append(""" FROM page JOIN "Organizations" o ON o."Id" = page."Id" JOIN "Plans" p ON p."Id" = o."PlanId" """)
+                .Append(From("page"))
                 .Append(""" ORDER BY o."NameNormalized", o."Id";""");
         }
         else
@@ -165,9 +184,9 @@ public sealed partial class ListOrganizations
                 .Append(", page AS (").Append(Top(" AND " + string.Format(CultureInfo.InvariantCulture, Position, pageKeyset), forward, PageSize + 1)).Append(')')
                 .Append(", probe AS (").Append(Top(" AND " + string.Format(CultureInfo.InvariantCulture, Position, probeKeyset), !forward, 1)).Append(')')
                 .Append(" SELECT false, ").Append(RowColumns)
-                .Append(""" FROM page JOIN "Organizations" o ON o."Id" = page."Id" JOIN "Plans" p ON p."Id" = o."PlanId" """)
+                .Append(From("page"))
                 .Append(" UNION ALL SELECT true, ").Append(RowColumns)
-                .Append(""" FROM probe JOIN "Organizations" o ON o."Id" = probe."Id" JOIN "Plans" p ON p."Id" = o."PlanId" """)
+                .Append(From("probe"))
                 .Append(""" ORDER BY 3, 2;""");
         }
 
@@ -262,23 +281,25 @@ public sealed partial class ListOrganizations
             : """((o."NameNormalized" || '') LIKE @name_pattern OR (o."PublicId" || '') LIKE @id_pattern)""";
     }
 
-    /// The first <paramref name="take"/> (Id, NameNormalized) of the tab beside the keyset, in the
-    /// given order: from each partner's index range, merged (LATERAL), or from the materialized
-    /// matches "m" of a rare search.
-    private static string TopSql(bool fromMatches, string filter, string keyset, bool ascending, int take)
+    /// The first <paramref name="take"/> organizations (<see cref="OrganizationColumns"/> when
+    /// <paramref name="wide"/>, else Id and NameNormalized) of the tab
+    /// beside the keyset, in the given order: from each partner's index range, merged (LATERAL), or
+    /// from the materialized matches "m" of a rare search.
+    private static string TopSql(bool fromMatches, string filter, string keyset, bool ascending, int take, bool wide)
     {
+        var columns = wide ? OrganizationColumns : """o."Id", o."NameNormalized" """;
         var (inner, outer) = ascending
             ? ("""o."NameNormalized", o."Id" """, """t."NameNormalized", t."Id" """)
             : ("""o."NameNormalized" DESC, o."Id" DESC """, """t."NameNormalized" DESC, t."Id" DESC """);
         return fromMatches
             ? $"""
-                SELECT o."Id", o."NameNormalized" FROM m o
+                SELECT {columns} FROM m o
                 WHERE o."Status" = @status{keyset}
                 ORDER BY {inner}LIMIT {take}
                 """
             : $"""
-                SELECT t."Id", t."NameNormalized" FROM scope s CROSS JOIN LATERAL (
-                    SELECT o."Id", o."NameNormalized" FROM "Organizations" o
+                SELECT t.* FROM scope s CROSS JOIN LATERAL (
+                    SELECT {columns} FROM "Organizations" o
                     WHERE o."PartnerId" = s."Id" AND o."Status" = @status{filter}{keyset}
                     ORDER BY {inner}LIMIT {take}
                 ) t ORDER BY {outer}LIMIT {take}
