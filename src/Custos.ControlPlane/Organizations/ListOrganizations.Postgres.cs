@@ -41,28 +41,24 @@ public sealed partial class ListOrganizations
         try
         {
             var form = searchKey.Length == 0 ? SearchForm.None : await ChooseSearchFormAsync(request, searchKey, ct);
-            if (form == SearchForm.Rare)
-            {
-                await ExecuteAsync(TrigramOnlySql, ct);
-            }
-
+            var (set, reset) = form == SearchForm.Rare ? (TrigramOnlySql, PlannerDefaultsSql) : (GenericPlansSql, PlanCacheDefaultSql);
             try
             {
-                var (page, counts) = await PostgresPageAndCountsAsync(request, searchKey, form, cursor, request.Direction, request.WithCounts, ct);
+                var (page, counts) = await PostgresPageAndCountsAsync(request, searchKey, form, cursor, request.Direction, request.WithCounts, (set, reset), ct);
                 if (page.Rows.Count == 0 && cursor is not null && request.Direction == PageDirection.Previous)
                 {
-                    (page, _) = await PostgresPageAndCountsAsync(request, searchKey, form, null, PageDirection.Next, withCounts: false, ct);
+                    (page, _) = await PostgresPageAndCountsAsync(request, searchKey, form, null, PageDirection.Next, withCounts: false, (set, reset), ct);
                 }
 
                 return new OrganizationList(
                     page.Rows, counts ?? new StatusCounts(0, 0, 0, 0), page.Previous, page.Next, CountCap: form == SearchForm.None ? null : SearchCountCap);
             }
-            finally
+            catch (Exception) when (db.Database.GetDbConnection().State == System.Data.ConnectionState.Open)
             {
-                if (form == SearchForm.Rare)
-                {
-                    await ExecuteAsync(PlannerDefaultsSql, CancellationToken.None);
-                }
+                // The batch stopped before its own reset (a cancelled request, a failed statement):
+                // a pooled connection must not keep this query's planner settings.
+                await TryExecuteAsync(reset);
+                throw;
             }
         }
         finally
@@ -88,6 +84,14 @@ public sealed partial class ListOrganizations
     private const string TrigramOnlySql = "SET enable_seqscan = off; SET enable_indexscan = off";
 
     private const string PlannerDefaultsSql = "RESET enable_seqscan; RESET enable_indexscan";
+
+    /// For the walks (every other form): their shape is fixed by the SQL (one index range per
+    /// partner), so a plan made without the parameters' values is the same plan. PostgreSQL would
+    /// otherwise plan the prepared statement afresh on every call (its generic estimate of a subtree
+    /// is several partners, a custom one knows the subtree), and planning costs more than the walk.
+    private const string GenericPlansSql = "SET plan_cache_mode = force_generic_plan";
+
+    private const string PlanCacheDefaultSql = "RESET plan_cache_mode";
 
     /// A scope of at most <see cref="WalkScopeLimit"/> organizations (from the maintained counters,
     /// remembered for a few seconds per subtree in <see cref="ScopeSizes"/>) is always walked: that costs at most its own rows. An Organization ID prefix is rare by
@@ -136,20 +140,28 @@ public sealed partial class ListOrganizations
         }
     }
 
-    private async Task ExecuteAsync(string sql, CancellationToken ct)
+    private async Task TryExecuteAsync(string sql)
     {
-        await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(ct);
+        try
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (DbException)
+        {
+            // A broken connection leaves the pool anyway.
+        }
     }
 
-    /// One round trip: the page (with its probe row) and, when asked, the tab counts.
+    /// One round trip: the planner settings of the form, the page (with its probe row), when asked
+    /// the tab counts, and the settings' reset.
     private async Task<(Page Page, StatusCounts? Counts)> PostgresPageAndCountsAsync(
         ListOrganizationsRequest request, string searchKey, SearchForm form, (string Name, Guid Id)? cursor, PageDirection direction,
-        bool withCounts, CancellationToken ct)
+        bool withCounts, (string Set, string Reset) planner, CancellationToken ct)
     {
         await using var command = db.Database.GetDbConnection().CreateCommand();
-        var sql = new StringBuilder();
+        var sql = new StringBuilder(planner.Set).Append(';');
         var scope = ScopeCte(request.Scope, command);
         var rare = form == SearchForm.Rare;
         var filter = FilterSql(request, searchKey, command, indexedSearch: rare);
@@ -200,7 +212,7 @@ public sealed partial class ListOrganizations
             });
         }
 
-        command.CommandText = sql.ToString();
+        command.CommandText = sql.Append(planner.Reset).Append(';').ToString();
         await using var reader = await command.ExecuteReaderAsync(ct);
         var data = new List<RowData>();
         while (await reader.ReadAsync(ct))
@@ -230,13 +242,18 @@ public sealed partial class ListOrganizations
     /// The partners whose organizations are in scope, as a CTE named "scope".
     private static string ScopeCte(Scope scope, DbCommand command)
     {
-        if (scope.PartnerPath is null)
+        if (string.IsNullOrEmpty(scope.PartnerPath))
         {
             return """WITH scope AS (SELECT "Id" FROM "Partners")""";
         }
 
-        Add(command, "path", EscapeLike(scope.PartnerPath) + "%");
-        return """WITH scope AS (SELECT "Id" FROM "Partners" WHERE "Path" LIKE @path)""";
+        // The subtree as a range of paths (every path below ends with '/', the range's end is the
+        // prefix with its last character raised by one): unlike LIKE, a range of parameters can
+        // use the index in a generic plan.
+        var prefix = scope.PartnerPath;
+        Add(command, "path_from", prefix);
+        Add(command, "path_to", prefix[..^1] + (char)(prefix[^1] + 1));
+        return """WITH scope AS (SELECT "Id" FROM "Partners" WHERE "Path" >= @path_from AND "Path" < @path_to)""";
     }
 
     /// The conditions on an organization "o" besides its partner and status: search, plan and credential filters.
