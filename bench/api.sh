@@ -5,7 +5,7 @@
 # per-key rate limit raised for the run, then wrk on GET /api/v1/organizations with and without a
 # search, and a floor (/healthz). Prints Markdown; stops everything it started.
 # Env: BENCH_PG_PORT (55487), BENCH_WEB_PORT (5487), BENCH_API_ORGS (100000), BENCH_API_SEARCH (group),
-#      BENCH_API_SECONDS (20), BENCH_API_WARMUP (15 s of wrk before each measured run: the JIT's
+#      BENCH_API_SECONDS (20), BENCH_API_WARMUP (60 s of wrk before each measured run: the JIT's
 #      tiers settle), BENCH_API_ENV (Production), BENCH_API_SCOPE (400: the key's partner is the leaf
 #      partner with about that many organizations, so every run has the same shape of scope),
 #      BENCH_API_PERF=file: also `perf record` the host during the search run and write the hottest
@@ -23,7 +23,7 @@ TERM_=${BENCH_API_SEARCH:-group}
 SECONDS_=${BENCH_API_SECONDS:-20}
 ENVIRONMENT=${BENCH_API_ENV:-Production}
 NEAR=${BENCH_API_SCOPE:-400}
-WARMUP=${BENCH_API_WARMUP:-15}
+WARMUP=${BENCH_API_WARMUP:-60}
 PGBIN=/usr/lib/postgresql/15/bin
 TMP=$(mktemp -d)
 chown postgres "$TMP"
@@ -54,6 +54,8 @@ PARTNER_PATH=$($PSQL -d custos_api -c "SELECT p.\"Path\" FROM \"AspNetUsers\" u 
 SCOPE_SQL="FROM \"Organizations\" o JOIN \"Partners\" p ON p.\"Id\" = o.\"PartnerId\" WHERE p.\"Path\" LIKE '$PARTNER_PATH%' AND o.\"Status\" = 'Active'"
 IN_SCOPE=$($PSQL -d custos_api -c "SELECT count(*) $SCOPE_SQL")
 MATCHES=$($PSQL -d custos_api -c "SELECT count(*) $SCOPE_SQL AND o.\"NameNormalized\" LIKE '%$TERM_%'")
+# A steady state: the host's purge job must find nothing to do during the runs.
+DUE=$($PSQL -d custos_api -c "SELECT count(*) FROM \"Organizations\" WHERE \"PurgedAt\" IS NULL AND \"PurgeDueAt\" <= now() + interval '1 hour'")
 
 mkdir -p "$TMP/web"
 (
@@ -127,6 +129,7 @@ echo "- $($PSQL -c 'SHOW server_version') with: $PG_SETTINGS" | sed "s|$TMP|<tmp
 echo "- host: Release, ASPNETCORE_ENVIRONMENT=$ENVIRONMENT, Custos:Api:RateLimitPermits=100000000${BENCH_API_HOST_ENV:+, $BENCH_API_HOST_ENV}${BENCH_API_CS_EXTRA:+, connection string + \"$BENCH_API_CS_EXTRA\"}; wrk -t2 -c16 -d${SECONDS_}s --latency after a ${WARMUP} s warm-up"
 echo "- $ORGS organizations; $(cat "$TMP/user.txt"); the key is its Full administrator key"
 echo "- Active organizations in the key's scope: $IN_SCOPE; of them, names containing \"$TERM_\": $MATCHES"
+echo "- organizations due for purge during the runs: $DUE"
 
 run "search \"$TERM_\" (first page of 20)" "$BASE/api/v1/organizations?search=$TERM_"
 run "no search (first page of 20)" "$BASE/api/v1/organizations"

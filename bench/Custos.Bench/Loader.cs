@@ -31,6 +31,10 @@ internal static class Loader
         }
 
         var now = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+
+        // Grace windows are placed against the real clock: a host started on this data must find
+        // no purge due, whatever the day the benchmark runs.
+        var today = TimeProvider.System.GetUtcNow();
         var plans = new[]
         {
             Plan.Create("Personal Mail", PlanType.Personal, 2.50m, "EUR", 50, now).Value!,
@@ -178,6 +182,14 @@ internal static class Loader
                     int? seats = plan.Type == PlanType.Personal || auto ? null : rnd.Next(5, 250);
                     var created = now.AddDays(-rnd.Next(1, 900));
                     var changed = created.AddDays(rnd.Next(0, 30));
+                    if (status == "Unsubscribed")
+                    {
+                        // A steady state: every purge that was due has run, so an Unsubscribed
+                        // organization is inside its grace window (else the host's purge job would
+                        // spend a benchmark purging the backlog).
+                        changed = today.AddDays(-rnd.Next(0, 44)).AddHours(-rnd.Next(0, 24));
+                        created = created < changed ? created : changed.AddDays(-1);
+                    }
 
                     w.StartRow();
                     w.Write(id, NpgsqlDbType.Uuid);

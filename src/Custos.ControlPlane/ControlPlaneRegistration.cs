@@ -40,6 +40,7 @@ public static class ControlPlaneRegistration
         services.AddScoped<PurgeOrganization>();
         services.AddScoped<PurgeDueOrganizations>();
         services.AddScoped<ListOrganizations>();
+        services.AddSingleton<ScopeSizes>();
         services.AddScoped<SetDownloadLimit>();
         services.AddScoped<SetOrganizationFeature>();
 

@@ -1,6 +1,8 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Custos.Data;
 
@@ -12,7 +14,8 @@ public enum DatabaseProvider
 
 public static class DataRegistration
 {
-    /// Registers <see cref="AppDbContext"/> on the engine named by `Database:Provider`
+    /// Registers <see cref="AppDbContext"/> (pooled: a request reuses a context instead of building
+    /// one) on the engine named by `Database:Provider`
     /// (Sqlite, the default, or Postgres) with the `ConnectionStrings:Custos` connection string.
     public static IServiceCollection AddCustosData(this IServiceCollection services, IConfiguration configuration, string dataPath)
     {
@@ -26,7 +29,8 @@ public static class DataRegistration
                     throw new InvalidOperationException("Database:Provider is Postgres but ConnectionStrings:Custos is empty.");
                 }
 
-                services.AddDbContext<AppDbContext, PostgresAppDbContext>(o => o.UseNpgsql(connectionString));
+                var postgres = WithPostgresDefaults(connectionString);
+                services.AddDbContextPool<AppDbContext, PostgresAppDbContext>(o => o.UseNpgsql(postgres));
                 break;
             default:
                 if (string.IsNullOrWhiteSpace(connectionString))
@@ -35,11 +39,38 @@ public static class DataRegistration
                     connectionString = $"Data Source={Path.Combine(dataPath, "custos.db")}";
                 }
 
-                services.AddDbContext<AppDbContext, SqliteAppDbContext>(o => o.UseSqlite(connectionString));
+                services.AddDbContextPool<AppDbContext, SqliteAppDbContext>(o => o.UseSqlite(connectionString));
                 break;
         }
 
         return services;
+    }
+
+    /// Defaults for a PostgreSQL connection string, each kept when the string sets it itself:
+    /// statements run more than once are prepared on their connection (planning the Organizations
+    /// page's queries costs more than running them), and a pooled connection is not reset when it is
+    /// returned (Custos keeps no session state on a connection: the one planner setting a query
+    /// changes is reset by that query itself), which spares a statement on every request.
+    public static string WithPostgresDefaults(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("Max Auto Prepare"))
+        {
+            builder.MaxAutoPrepare = 64;
+        }
+
+        if (!given.ContainsKey("Auto Prepare Min Usages"))
+        {
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        if (!given.ContainsKey("No Reset On Close"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
+        return builder.ConnectionString;
     }
 
     public static DatabaseProvider ProviderOf(IConfiguration configuration)

@@ -649,7 +649,7 @@ public abstract class ListOrganizationsTests(DatabaseFixture fixture)
     private async Task<OrganizationList> ListOkAsync(ListOrganizationsRequest request) =>
         (await ListAsync(request)).ShouldSucceed();
 
-    private Task<Partner> NewPartnerAsync(Partner? parent = null) =>
+    protected Task<Partner> NewPartnerAsync(Partner? parent = null) =>
         InDbAsync(async db =>
         {
             var partner = Partner.Create($"List Partner {NewTag()}", "DE", parent, isDistributor: false, fixture.Clock.GetUtcNow()).Value!;
@@ -689,7 +689,7 @@ public abstract class ListOrganizationsTests(DatabaseFixture fixture)
         });
 
     /// A new organization; <paramref name="name"/> is ignored for Personal plans (it comes from the owner).
-    private async Task<Organization> CreateAsync(Partner partner, Plan plan, string? name, int seats = 10, bool autoLicense = false)
+    protected async Task<Organization> CreateAsync(Partner partner, Plan plan, string? name, int seats = 10, bool autoLicense = false)
     {
         var tag = NewTag();
         var info = new PersonalInfo("Ann", "Smith", $"owner.{tag}@example.com", "DE", name);
@@ -770,6 +770,43 @@ public sealed class ListOrganizationsTests_Postgres(PostgresFixture fixture)
     {
         await using var scope = fixture.Services.CreateAsyncScope();
         await OrganizationCounters.RollUpAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), default);
+    }
+
+    /// Each form sets planner settings for its own statement on a pooled connection that is not
+    /// reset when returned: afterwards the connection must be as it was.
+    [Fact]
+    public async Task List_EveryForm_LeavesItsConnectionsPlannerSettingsAsTheyWere()
+    {
+        var partner = await NewPartnerAsync();
+        var tag = Guid.NewGuid().ToString("N")[..10];
+        for (var i = 0; i < 3; i++)
+        {
+            await CreateAsync(partner, fixture.Seed.Backup, $"Planner {tag} {i}");
+        }
+
+        await using var scope = fixture.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        await db.Database.OpenConnectionAsync();
+        async Task<string> SettingsAsync() => string.Join(",", await db.Database.SqlQueryRaw<string>(
+            "SELECT current_setting('plan_cache_mode') || ' ' || current_setting('enable_seqscan') || ' ' || current_setting('enable_indexscan') AS \"Value\"").ToListAsync());
+        var before = await SettingsAsync();
+        before.ShouldBe("auto on on");
+
+        // No search; a search walked as a small scope; as a common term; through the trigram indexes.
+        foreach (var (search, rare, walk) in new[] { ((string?)null, 5000, 20_000), ("planner " + tag, 5000, int.MaxValue), ("planner " + tag, -1, -1), ("planner " + tag, int.MaxValue, -1) })
+        {
+            var list = new ListOrganizations(db) { RareSearchMatches = rare, WalkScopeLimit = walk };
+            var page = (await list.HandleAsync(new ListOrganizationsRequest(Scope.Partner(partner), Search: search), default)).ShouldSucceed();
+            page.Rows.Count.ShouldBe(3, $"search {search}, rare {rare}, walk {walk}");
+            (await SettingsAsync()).ShouldBe(before, $"search {search}, rare {rare}, walk {walk}");
+        }
+
+        // A request cancelled before its batch ran leaves nothing either.
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(() =>
+            new ListOrganizations(db).HandleAsync(new ListOrganizationsRequest(Scope.Partner(partner), Search: "planner " + tag), cancelled.Token));
+        (await SettingsAsync()).ShouldBe(before);
     }
 
     [Fact]

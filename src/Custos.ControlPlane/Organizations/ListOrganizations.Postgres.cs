@@ -17,6 +17,17 @@ namespace Custos.ControlPlane.Organizations;
 /// Same answers as the LINQ form, which SQLite and group-limited Administrators use.
 public sealed partial class ListOrganizations
 {
+    /// The organization's columns a row needs, selected where the row is found when the walk reads
+    /// the table anyway (a search compares the Organization ID, which the walk's index lacks): the page is then joined to its plan only, not to
+    /// "Organizations" a second time, which keeps the statement small enough for PostgreSQL to settle
+    /// on one generic plan for it once it is prepared. Without a search the walk reads only the index
+    /// (Id and name), and the page's 21 rows are fetched afterwards.
+    private const string OrganizationColumns = """
+        o."Id", o."NameNormalized", o."PublicId", o."Name", o."PlanType", o."PlanId", o."OwnerEmail", o."Seats",
+        o."AutoLicense", o."SeatsInUse", o."StorageUsedBytes", o."Status", o."PurgeDueAt", o."DeletedAt",
+        o."StatusChangedAt", o."CredentialError", o."StorageLogicalBytes"
+        """;
+
     private const string RowColumns = """
         o."Id", o."NameNormalized", o."PublicId", o."Name", o."PlanType", p."Name", p."MonthlyPrice", p."Currency",
         o."OwnerEmail", o."Seats", o."AutoLicense", o."SeatsInUse", o."StorageUsedBytes", o."Status",
@@ -30,28 +41,24 @@ public sealed partial class ListOrganizations
         try
         {
             var form = searchKey.Length == 0 ? SearchForm.None : await ChooseSearchFormAsync(request, searchKey, ct);
-            if (form == SearchForm.Rare)
-            {
-                await ExecuteAsync(TrigramOnlySql, ct);
-            }
-
+            var (set, reset) = form == SearchForm.Rare ? (TrigramOnlySql, PlannerDefaultsSql) : (GenericPlansSql, PlanCacheDefaultSql);
             try
             {
-                var (page, counts) = await PostgresPageAndCountsAsync(request, searchKey, form, cursor, request.Direction, request.WithCounts, ct);
+                var (page, counts) = await PostgresPageAndCountsAsync(request, searchKey, form, cursor, request.Direction, request.WithCounts, (set, reset), ct);
                 if (page.Rows.Count == 0 && cursor is not null && request.Direction == PageDirection.Previous)
                 {
-                    (page, _) = await PostgresPageAndCountsAsync(request, searchKey, form, null, PageDirection.Next, withCounts: false, ct);
+                    (page, _) = await PostgresPageAndCountsAsync(request, searchKey, form, null, PageDirection.Next, withCounts: false, (set, reset), ct);
                 }
 
                 return new OrganizationList(
                     page.Rows, counts ?? new StatusCounts(0, 0, 0, 0), page.Previous, page.Next, CountCap: form == SearchForm.None ? null : SearchCountCap);
             }
-            finally
+            catch (Exception) when (db.Database.GetDbConnection().State == System.Data.ConnectionState.Open)
             {
-                if (form == SearchForm.Rare)
-                {
-                    await ExecuteAsync(PlannerDefaultsSql, CancellationToken.None);
-                }
+                // The batch stopped before its own reset (a cancelled request, a failed statement):
+                // a pooled connection must not keep this query's planner settings.
+                await TryExecuteAsync(reset);
+                throw;
             }
         }
         finally
@@ -78,23 +85,35 @@ public sealed partial class ListOrganizations
 
     private const string PlannerDefaultsSql = "RESET enable_seqscan; RESET enable_indexscan";
 
-    /// A scope of at most <see cref="WalkScopeLimit"/> organizations (from the maintained counters)
-    /// is always walked: that costs at most its own rows. An Organization ID prefix is rare by
+    /// For the walks (every other form): their shape is fixed by the SQL (one index range per
+    /// partner), so a plan made without the parameters' values is the same plan. PostgreSQL would
+    /// otherwise plan the prepared statement afresh on every call (its generic estimate of a subtree
+    /// is several partners, a custom one knows the subtree), and planning costs more than the walk.
+    private const string GenericPlansSql = "SET plan_cache_mode = force_generic_plan";
+
+    private const string PlanCacheDefaultSql = "RESET plan_cache_mode";
+
+    /// A scope of at most <see cref="WalkScopeLimit"/> organizations (from the maintained counters,
+    /// remembered for a few seconds per subtree in <see cref="ScopeSizes"/>) is always walked: that costs at most its own rows. An Organization ID prefix is rare by
     /// construction. Otherwise the share of matching rows in a small block sample of the table
     /// estimates the term's matches in the scope; at most <see cref="RareSearchMatches"/> means rare.
     /// A wrong guess costs time, never a different answer.
     private async Task<SearchForm> ChooseSearchFormAsync(ListOrganizationsRequest request, string searchKey, CancellationToken ct)
     {
-        long inScope;
-        await using (var command = db.Database.GetDbConnection().CreateCommand())
+        async Task<long> CountScopeAsync()
         {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
             var scope = ScopeCte(request.Scope, command);
             command.CommandText = $"""
                 {scope}
                 SELECT coalesce(sum(n), 0)::bigint FROM ({CounterRowsSql(keys: "")}) c;
                 """;
-            inScope = Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
         }
+
+        var inScope = scopeSizes is null
+            ? await CountScopeAsync()
+            : await scopeSizes.GetAsync(request.Scope.PartnerPath ?? "", CountScopeAsync);
 
         if (inScope <= WalkScopeLimit)
         {
@@ -121,29 +140,41 @@ public sealed partial class ListOrganizations
         }
     }
 
-    private async Task ExecuteAsync(string sql, CancellationToken ct)
+    private async Task TryExecuteAsync(string sql)
     {
-        await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(ct);
+        try
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (DbException)
+        {
+            // A broken connection leaves the pool anyway.
+        }
     }
 
-    /// One round trip: the page (with its probe row) and, when asked, the tab counts.
+    /// One round trip: the planner settings of the form, the page (with its probe row), when asked
+    /// the tab counts, and the settings' reset.
     private async Task<(Page Page, StatusCounts? Counts)> PostgresPageAndCountsAsync(
         ListOrganizationsRequest request, string searchKey, SearchForm form, (string Name, Guid Id)? cursor, PageDirection direction,
-        bool withCounts, CancellationToken ct)
+        bool withCounts, (string Set, string Reset) planner, CancellationToken ct)
     {
         await using var command = db.Database.GetDbConnection().CreateCommand();
-        var sql = new StringBuilder();
+        var sql = new StringBuilder(planner.Set).Append(';');
         var scope = ScopeCte(request.Scope, command);
         var rare = form == SearchForm.Rare;
         var filter = FilterSql(request, searchKey, command, indexedSearch: rare);
         Add(command, "status", request.Status.ToString());
         // A rare search finds the scope's few matches once, through the trigram indexes ("m").
-        string Top(string keyset, bool ascending, int take) => TopSql(rare, filter, keyset, ascending, take);
+        var wide = rare || searchKey.Length > 0;
+        string Top(string keyset, bool ascending, int take) => TopSql(rare, filter, keyset, ascending, take, wide);
+        string From(string cte) => wide
+            ? $""" FROM {cte} o JOIN "Plans" p ON p."Id" = o."PlanId" """
+            : $""" FROM {cte} JOIN "Organizations" o ON o."Id" = {cte}."Id" JOIN "Plans" p ON p."Id" = o."PlanId" """;
         var pageCtes = !rare ? scope : scope + $"""
             , m AS MATERIALIZED (
-                SELECT o."Id", o."NameNormalized", o."Status" FROM "Organizations" o
+                SELECT {OrganizationColumns} FROM "Organizations" o
                 WHERE (o."PartnerId" IN (SELECT "Id" FROM scope)) IS TRUE{filter})
             """;
 
@@ -152,7 +183,7 @@ public sealed partial class ListOrganizations
         {
             sql.Append(pageCtes).Append(", page AS (").Append(Top("", true, PageSize + 1)).Append(')')
                 .Append(" SELECT false, ").Append(RowColumns)
-                .Append(""" FROM page JOIN "Organizations" o ON o."Id" = page."Id" JOIN "Plans" p ON p."Id" = o."PlanId" """)
+                .Append(From("page"))
                 .Append(""" ORDER BY o."NameNormalized", o."Id";""");
         }
         else
@@ -165,9 +196,9 @@ public sealed partial class ListOrganizations
                 .Append(", page AS (").Append(Top(" AND " + string.Format(CultureInfo.InvariantCulture, Position, pageKeyset), forward, PageSize + 1)).Append(')')
                 .Append(", probe AS (").Append(Top(" AND " + string.Format(CultureInfo.InvariantCulture, Position, probeKeyset), !forward, 1)).Append(')')
                 .Append(" SELECT false, ").Append(RowColumns)
-                .Append(""" FROM page JOIN "Organizations" o ON o."Id" = page."Id" JOIN "Plans" p ON p."Id" = o."PlanId" """)
+                .Append(From("page"))
                 .Append(" UNION ALL SELECT true, ").Append(RowColumns)
-                .Append(""" FROM probe JOIN "Organizations" o ON o."Id" = probe."Id" JOIN "Plans" p ON p."Id" = o."PlanId" """)
+                .Append(From("probe"))
                 .Append(""" ORDER BY 3, 2;""");
         }
 
@@ -181,7 +212,7 @@ public sealed partial class ListOrganizations
             });
         }
 
-        command.CommandText = sql.ToString();
+        command.CommandText = sql.Append(planner.Reset).Append(';').ToString();
         await using var reader = await command.ExecuteReaderAsync(ct);
         var data = new List<RowData>();
         while (await reader.ReadAsync(ct))
@@ -211,13 +242,18 @@ public sealed partial class ListOrganizations
     /// The partners whose organizations are in scope, as a CTE named "scope".
     private static string ScopeCte(Scope scope, DbCommand command)
     {
-        if (scope.PartnerPath is null)
+        if (string.IsNullOrEmpty(scope.PartnerPath))
         {
             return """WITH scope AS (SELECT "Id" FROM "Partners")""";
         }
 
-        Add(command, "path", EscapeLike(scope.PartnerPath) + "%");
-        return """WITH scope AS (SELECT "Id" FROM "Partners" WHERE "Path" LIKE @path)""";
+        // The subtree as a range of paths (every path below ends with '/', the range's end is the
+        // prefix with its last character raised by one): unlike LIKE, a range of parameters can
+        // use the index in a generic plan.
+        var prefix = scope.PartnerPath;
+        Add(command, "path_from", prefix);
+        Add(command, "path_to", prefix[..^1] + (char)(prefix[^1] + 1));
+        return """WITH scope AS (SELECT "Id" FROM "Partners" WHERE "Path" >= @path_from AND "Path" < @path_to)""";
     }
 
     /// The conditions on an organization "o" besides its partner and status: search, plan and credential filters.
@@ -262,23 +298,25 @@ public sealed partial class ListOrganizations
             : """((o."NameNormalized" || '') LIKE @name_pattern OR (o."PublicId" || '') LIKE @id_pattern)""";
     }
 
-    /// The first <paramref name="take"/> (Id, NameNormalized) of the tab beside the keyset, in the
-    /// given order: from each partner's index range, merged (LATERAL), or from the materialized
-    /// matches "m" of a rare search.
-    private static string TopSql(bool fromMatches, string filter, string keyset, bool ascending, int take)
+    /// The first <paramref name="take"/> organizations (<see cref="OrganizationColumns"/> when
+    /// <paramref name="wide"/>, else Id and NameNormalized) of the tab
+    /// beside the keyset, in the given order: from each partner's index range, merged (LATERAL), or
+    /// from the materialized matches "m" of a rare search.
+    private static string TopSql(bool fromMatches, string filter, string keyset, bool ascending, int take, bool wide)
     {
+        var columns = wide ? OrganizationColumns : """o."Id", o."NameNormalized" """;
         var (inner, outer) = ascending
             ? ("""o."NameNormalized", o."Id" """, """t."NameNormalized", t."Id" """)
             : ("""o."NameNormalized" DESC, o."Id" DESC """, """t."NameNormalized" DESC, t."Id" DESC """);
         return fromMatches
             ? $"""
-                SELECT o."Id", o."NameNormalized" FROM m o
+                SELECT {columns} FROM m o
                 WHERE o."Status" = @status{keyset}
                 ORDER BY {inner}LIMIT {take}
                 """
             : $"""
-                SELECT t."Id", t."NameNormalized" FROM scope s CROSS JOIN LATERAL (
-                    SELECT o."Id", o."NameNormalized" FROM "Organizations" o
+                SELECT t.* FROM scope s CROSS JOIN LATERAL (
+                    SELECT {columns} FROM "Organizations" o
                     WHERE o."PartnerId" = s."Id" AND o."Status" = @status{filter}{keyset}
                     ORDER BY {inner}LIMIT {take}
                 ) t ORDER BY {outer}LIMIT {take}

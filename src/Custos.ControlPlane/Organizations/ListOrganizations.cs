@@ -103,7 +103,7 @@ public sealed record SearchNotPlainText()
 /// Pages are keyset pages over (NameNormalized, Id): both engines compare those bytewise (the
 /// column has the "C" collation on PostgreSQL), so the order, and therefore every cursor, is the
 /// same on SQLite and PostgreSQL, and a deep page costs what the first one does.
-public sealed partial class ListOrganizations(AppDbContext db)
+public sealed partial class ListOrganizations(AppDbContext db, ScopeSizes? scopeSizes = null)
 {
     public const int PageSize = 20;
     public const int MaxSearchLength = 200;

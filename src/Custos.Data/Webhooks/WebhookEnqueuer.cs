@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Custos.Domain.Audit;
@@ -18,7 +19,9 @@ namespace Custos.Data.Webhooks;
 internal sealed class WebhookEnqueuer
 {
     // Entries already turned into messages: a save retried after a conflict must not enqueue twice.
-    private readonly HashSet<AuditEntry> _done = new(ReferenceEqualityComparer.Instance);
+    // Weak keys: a pooled context lives on across requests, and must neither keep their entries
+    // alive nor grow with them.
+    private readonly ConditionalWeakTable<AuditEntry, object> _done = [];
 
     private sealed record Group(string Type, Guid? OrganizationId, List<AuditEntry> Entries);
 
@@ -66,7 +69,7 @@ internal sealed class WebhookEnqueuer
         var groups = new Dictionary<(string, Guid?), Group>();
         foreach (var entry in db.ChangeTracker.Entries<AuditEntry>().Where(e => e.State == EntityState.Added).Select(e => e.Entity))
         {
-            if (!_done.Add(entry) || WebhookEvents.Of(entry.EventType, entry.After) is not { } type)
+            if (!_done.TryAdd(entry, entry) || WebhookEvents.Of(entry.EventType, entry.After) is not { } type)
             {
                 continue;
             }
