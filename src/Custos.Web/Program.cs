@@ -18,7 +18,6 @@ using Custos.Web.Components.Portal.Organizations.Exports;
 using Custos.Web.Hosting;
 using Custos.Web.Hosting.Mail;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.EntityFrameworkCore;
 using Quartz;
 
 var builder = WebApplication.CreateBuilder(args);
