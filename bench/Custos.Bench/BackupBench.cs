@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Threading.Channels;
 using Custos.ControlPlane;
 using Custos.ControlPlane.Backup;
 using Custos.ControlPlane.Exports;
@@ -26,15 +28,41 @@ namespace Custos.Bench;
 internal static class BackupBench
 {
     /// Creates the organization and connects the mailbox on the first call; then one backup run.
-    public static async Task<int> BackupAsync(string dataDir, string host, int port, string user, string password)
+    /// With <paramref name="waitFor"/>: the backup worker as the host runs it, a process that has run
+    /// backups before. The first run here finds nothing new (it only warms the process up); then the
+    /// process waits until the file <paramref name="waitFor"/> exists (the script writes new messages
+    /// meanwhile) and runs again, printing that run's wall and CPU seconds.
+    public static async Task<int> BackupAsync(string dataDir, string host, int port, string user, string password, string? waitFor = null)
     {
         await using var services = Services(dataDir);
-        await using (var scope = services.CreateAsyncScope())
+        var endpoint = new ImapEndpoint(host, port, ImapSecurity.None, user, password);
+        if (waitFor is not null)
         {
-            await scope.ServiceProvider.GetRequiredService<AppDbContext>().Database.MigrateAsync();
+            var first = await BackupOnceAsync(services, endpoint, "warmup_");
+            Console.Out.Flush();
+            while (!File.Exists(waitFor))
+            {
+                await Task.Delay(20);
+            }
+
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var code = await BackupOnceAsync(services, endpoint, "");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"cpu_seconds={(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F2}"));
+            return first == 0 ? code : first;
         }
 
-        var org = await OrganizationAsync(services, new ImapEndpoint(host, port, ImapSecurity.None, user, password));
+        return await BackupOnceAsync(services, endpoint, "");
+    }
+
+    private static async Task<int> BackupOnceAsync(ServiceProvider services, ImapEndpoint endpoint, string prefix)
+    {
+        await using (var scope = services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<AppDbContext>().Database.ApplyPendingMigrationsAsync();
+        }
+
+        var org = await OrganizationAsync(services, endpoint);
         var clock = Stopwatch.StartNew();
         BackupRunResult result;
         await using (var scope = services.CreateAsyncScope())
@@ -47,12 +75,15 @@ internal static class BackupBench
         var db = read.ServiceProvider.GetRequiredService<AppDbContext>();
         var usage = await read.ServiceProvider.GetRequiredService<MessageStore>().UsageAsync(org, CancellationToken.None);
         var rows = await db.BackedUpMessages.CountAsync(m => m.OrganizationId == org);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        Console.WriteLine(prefix + string.Create(CultureInfo.InvariantCulture,
             $"outcome={result.Outcome} run_messages={result.Messages} run_bytes={result.Bytes} seconds={seconds:F2} indexed={rows} stored_bytes={usage.StoredBytes} logical_bytes={usage.LogicalBytes} unique_messages={usage.MessageCount} attachments_deduplicated={usage.AttachmentsDeduplicated} error={result.Error?.Replace(' ', '_')}"));
         return result.Outcome == BackupRunOutcome.Succeeded ? 0 : 1;
     }
 
-    /// Every backed-up message of the organization, exactly as received, to {output}/{folder}/{uidvalidity}-{uid}.eml.
+    /// Every backed-up message of the organization, exactly as received, to {output}/{folder}/{uidvalidity}-{uid}.eml,
+    /// through one MessageReader as a download uses it: the rows in batches of <see cref="RestoreBatch"/>, each
+    /// prepared in one index query and read in pack order. Each message is read into memory and written to its
+    /// file by a second task, so reading the next message overlaps creating and writing the last one's file.
     public static async Task<int> RestoreAsync(string dataDir, string output)
     {
         await using var services = Services(dataDir);
@@ -63,22 +94,75 @@ internal static class BackupBench
         var org = await db.Organizations.Select(o => o.Id).SingleAsync();
         var rows = await db.BackedUpMessages.AsNoTracking().Where(m => m.OrganizationId == org)
             .OrderBy(m => m.Folder).ThenBy(m => m.Uid)
-            .Select(m => new { m.Folder, m.UidValidity, m.Uid, m.StoredMessageId })
+            .Select(m => new RestoreRow(m.Folder, m.UidValidity, m.Uid, m.StoredMessageId))
             .ToListAsync();
-        long bytes = 0;
-        using var reader = store.OpenReader(org);
-        foreach (var row in rows)
+        var files = Channel.CreateBounded<(string Path, MemoryStream Body)>(new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
+        var spare = new ConcurrentBag<MemoryStream>();
+        var writing = Task.Run(async () =>
         {
-            var folder = Path.Combine(output, row.Folder.Replace('/', '_'));
-            Directory.CreateDirectory(folder);
-            await using var file = new FileStream(Path.Combine(folder, $"{row.UidValidity}-{row.Uid}.eml"), FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
-            await reader.CopyToAsync(row.StoredMessageId, file, CancellationToken.None);
-            bytes += file.Length;
+            long written = 0;
+            var folders = new HashSet<string>(StringComparer.Ordinal);
+            try
+            {
+                await foreach (var (path, body) in files.Reader.ReadAllAsync())
+                {
+                    if (folders.Add(Path.GetDirectoryName(path)!))
+                    {
+                        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    }
+
+                    using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+                    {
+                        file.Write(body.GetBuffer(), 0, (int)body.Length);
+                    }
+
+                    written += body.Length;
+                    spare.Add(body);
+                }
+            }
+            catch (Exception error)
+            {
+                files.Writer.TryComplete(error);
+                throw;
+            }
+
+            return written;
+        });
+
+        var restored = 0;
+        try
+        {
+            using var reader = store.OpenReader(org);
+            for (var at = 0; at < rows.Count; at += RestoreBatch)
+            {
+                var batch = rows.GetRange(at, Math.Min(RestoreBatch, rows.Count - at)).ToLookup(r => r.StoredMessageId);
+                foreach (var id in await reader.PrepareAsync([.. batch.Select(g => g.Key)], CancellationToken.None))
+                {
+                    foreach (var row in batch[id])
+                    {
+                        var body = spare.TryTake(out var reused) ? reused : new MemoryStream();
+                        body.SetLength(0);
+                        await reader.CopyToAsync(row.StoredMessageId, body, CancellationToken.None);
+                        var path = Path.Combine(output, row.Folder.Replace('/', '_'), $"{row.UidValidity}-{row.Uid}.eml");
+                        await files.Writer.WriteAsync((path, body));
+                        restored++;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            files.Writer.TryComplete();
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"restored={rows.Count} bytes={bytes} seconds={clock.Elapsed.TotalSeconds:F2}"));
-        return 0;
+        var bytes = await writing;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"restored={restored} bytes={bytes} seconds={clock.Elapsed.TotalSeconds:F2}"));
+        return restored == rows.Count ? 0 : 1;
     }
+
+    private const int RestoreBatch = 500;
+
+    private sealed record RestoreRow(string Folder, long UidValidity, long Uid, Guid StoredMessageId);
 
     private static ServiceProvider Services(string dataDir)
     {

@@ -24,7 +24,9 @@ if (args.Length < 2)
 switch (args[0])
 {
     case "backup":
-        return await BackupBench.BackupAsync(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4], args[5]);
+        return await BackupBench.BackupAsync(
+            args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4], args[5],
+            args.Length > 7 && args[6] == "--wait-for" ? args[7] : null);
 
     case "restore":
         return await BackupBench.RestoreAsync(args[1], args[2]);

@@ -18,7 +18,6 @@ using Custos.Web.Components.Portal.Organizations.Exports;
 using Custos.Web.Hosting;
 using Custos.Web.Hosting.Mail;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.EntityFrameworkCore;
 using Quartz;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -66,7 +65,7 @@ var app = builder.Build();
 await using (var scope = app.Services.CreateAsyncScope())
 {
     var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-    await db.Database.MigrateAsync();
+    await db.Database.ApplyPendingMigrationsAsync();
     if (app.Environment.IsDevelopment() && options.SeedDemo)
     {
         var accounts = await scope.ServiceProvider.GetRequiredService<DemoSeeder>().SeedIfEmptyAsync(CancellationToken.None);

@@ -168,6 +168,9 @@ public sealed class BackupDownloads(AppDbContext db, OrganizationKeys keys, Mess
             }
 
             using var key = await keys.FindAsync(db, org, ct) ?? throw new OrganizationDataDestroyedException(org);
+
+            // The batch's index rows in one query; the archive keeps the plan's order, not the packs'.
+            await reader.PrepareAsync([.. rows.Select(r => r.StoredId)], ct);
             var byId = rows.ToDictionary(r => r.Id);
             var batch = batchIds.Select(id => byId[id]).Select(r =>
             {

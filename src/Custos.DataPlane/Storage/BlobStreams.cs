@@ -1,3 +1,4 @@
+using System.Buffers;
 using Custos.Data.Storage;
 using ZstdSharp;
 
@@ -91,10 +92,37 @@ internal sealed class ChunkedBlobWriter(
     }
 }
 
+/// What reading chunks needs and can reuse from one chunk to the next: the decompressor and the
+/// buffer a chunk is decrypted into (a chunk is decrypted and decompressed in one go, so the blob
+/// streams of one reader, a skeleton and its part, can share them).
+internal sealed class ChunkOpener : IDisposable
+{
+    private readonly Decompressor _decompressor = new();
+    private byte[] _compressed = [];
+
+    /// Decrypts and decompresses one chunk into <paramref name="plain"/> (exactly its plain length).
+    public void Open(DataKeyMaterial keys, byte[] blobId, StoredChunk chunk, ReadOnlySpan<byte> payload, Span<byte> plain)
+    {
+        var length = payload.Length - DataKeyMaterial.Overhead;
+        if (_compressed.Length < length)
+        {
+            _compressed = new byte[Math.Max(length, 64 * 1024)];
+        }
+
+        var compressed = _compressed.AsSpan(0, keys.Open(blobId, chunk.Seq, payload, _compressed));
+        if (!_decompressor.TryUnwrap(compressed, plain, out var written) || written != plain.Length)
+        {
+            throw new InvalidDataException("A chunk decompressed to an unexpected length.");
+        }
+    }
+
+    public void Dispose() => _decompressor.Dispose();
+}
+
 /// Reads a blob back chunk by chunk: read the record, decrypt, decompress (with the reader's
-/// decompressor: one blob at a time per decompressor).
+/// <see cref="ChunkOpener"/>) into a buffer rented for the stream's life.
 internal sealed class BlobReadStream(
-    IPackReader packs, DataKeyMaterial keys, Decompressor decompressor, byte[] blobId, IReadOnlyList<StoredChunk> chunks) : Stream
+    IPackReader packs, DataKeyMaterial keys, ChunkOpener opener, byte[] blobId, IReadOnlyList<StoredChunk> chunks) : Stream
 {
     private byte[] _current = [];
     private int _length;
@@ -127,18 +155,14 @@ internal sealed class BlobReadStream(
             }
 
             var payload = await packs.ReadAsync(new PackLocation(chunk.Pack, chunk.Offset, chunk.Length), cancellationToken);
-            var compressed = keys.Open(blobId, chunk.Seq, payload);
             if (_current.Length < chunk.PlainLength)
             {
-                _current = new byte[chunk.PlainLength];
+                Release();
+                _current = ArrayPool<byte>.Shared.Rent(chunk.PlainLength);
             }
 
-            if (!decompressor.TryUnwrap(compressed, _current.AsSpan(0, chunk.PlainLength), out var written) || written != chunk.PlainLength)
-            {
-                throw new InvalidDataException("A chunk decompressed to an unexpected length.");
-            }
-
-            _length = written;
+            opener.Open(keys, blobId, chunk, payload.Span, _current.AsSpan(0, chunk.PlainLength));
+            _length = chunk.PlainLength;
             _position = 0;
             _next++;
         }
@@ -165,6 +189,23 @@ internal sealed class BlobReadStream(
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
+    protected override void Dispose(bool disposing)
+    {
+        Release();
+        base.Dispose(disposing);
+    }
+
+    private void Release()
+    {
+        if (_current.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_current);
+            _current = [];
+        }
+
+        _length = 0;
+        _position = 0;
+    }
 }
 
 internal static class TempFiles

@@ -37,16 +37,19 @@ public interface IPackWriter : IAsyncDisposable
     Task FlushAsync(CancellationToken ct);
 }
 
+/// One operation's reader: one read at a time.
 public interface IPackReader : IDisposable
 {
-    /// The payload of the record at <paramref name="location"/>, checked against its frame.
-    Task<byte[]> ReadAsync(PackLocation location, CancellationToken ct);
+    /// The payload of the record at <paramref name="location"/>, checked against its frame. The
+    /// memory may be the reader's own buffer: it is valid until the next read.
+    ValueTask<ReadOnlyMemory<byte>> ReadAsync(PackLocation location, CancellationToken ct);
 }
 
 /// Reads each record through <see cref="IBlobStore.ReadAsync"/>.
 internal sealed class RecordByRecordReader(IBlobStore store, Guid organizationId) : IPackReader
 {
-    public Task<byte[]> ReadAsync(PackLocation location, CancellationToken ct) => store.ReadAsync(organizationId, location, ct);
+    public async ValueTask<ReadOnlyMemory<byte>> ReadAsync(PackLocation location, CancellationToken ct) =>
+        await store.ReadAsync(organizationId, location, ct);
 
     public void Dispose()
     {

@@ -58,7 +58,7 @@ public sealed class LocalBlobStore(StorageOptions options) : IBlobStore
     public async Task<byte[]> ReadAsync(Guid organizationId, PackLocation location, CancellationToken ct)
     {
         using var reader = OpenReader(organizationId);
-        return await reader.ReadAsync(location, ct);
+        return (await reader.ReadAsync(location, ct)).ToArray();
     }
 
     public IPackReader OpenReader(Guid organizationId) => new Reader(this, organizationId);
@@ -179,26 +179,35 @@ public sealed class LocalBlobStore(StorageOptions options) : IBlobStore
 
     private static byte[] Checksum(ReadOnlySpan<byte> payload) => SHA256.HashData(payload)[..ChecksumBytes];
 
-    /// Keeps each pack it reads from open (a handle, no buffer) until disposed; positioned reads.
+    /// Keeps each pack it reads from open (a handle, no buffer) until disposed; positioned reads
+    /// into one reused record buffer.
     private sealed class Reader(LocalBlobStore store, Guid organizationId) : IPackReader
     {
         private readonly Dictionary<int, Microsoft.Win32.SafeHandles.SafeFileHandle> _packs = [];
+        private byte[] _record = [];
 
-        public async Task<byte[]> ReadAsync(PackLocation location, CancellationToken ct)
+        public ValueTask<ReadOnlyMemory<byte>> ReadAsync(PackLocation location, CancellationToken ct)
         {
             if (!_packs.TryGetValue(location.Pack, out var handle))
             {
                 handle = File.OpenHandle(
                     store.PackPath(organizationId, location.Pack), FileMode.Open, FileAccess.Read,
-                    FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous | FileOptions.RandomAccess);
+                    FileShare.ReadWrite | FileShare.Delete, FileOptions.RandomAccess);
                 _packs[location.Pack] = handle;
             }
 
-            var record = new byte[HeaderBytes + location.Length + ChecksumBytes];
-            var read = 0;
-            while (read < record.Length)
+            var length = HeaderBytes + location.Length + ChecksumBytes;
+            if (_record.Length < length)
             {
-                var n = await RandomAccess.ReadAsync(handle, record.AsMemory(read), location.Offset + read, ct);
+                _record = new byte[Math.Max(length, 64 * 1024)];
+            }
+
+            // A synchronous positioned read: packs are local files, and an asynchronous one would
+            // only move the same read to a thread-pool thread.
+            var read = 0;
+            while (read < length)
+            {
+                var n = RandomAccess.Read(handle, _record.AsSpan(read, length - read), location.Offset + read);
                 if (n == 0)
                 {
                     throw new EndOfStreamException();
@@ -207,15 +216,19 @@ public sealed class LocalBlobStore(StorageOptions options) : IBlobStore
                 read += n;
             }
 
-            var payload = record.AsSpan(HeaderBytes, location.Length);
-            if (!record.AsSpan(0, 4).SequenceEqual(Magic)
-                || BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(4)) != (uint)location.Length
-                || !Checksum(payload).SequenceEqual(record.AsSpan(HeaderBytes + location.Length)))
+            ct.ThrowIfCancellationRequested();
+            var record = _record.AsSpan(0, length);
+            var payload = record.Slice(HeaderBytes, location.Length);
+            Span<byte> checksum = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(payload, checksum);
+            if (!record[..4].SequenceEqual(Magic)
+                || BinaryPrimitives.ReadUInt32LittleEndian(record[4..]) != (uint)location.Length
+                || !checksum[..ChecksumBytes].SequenceEqual(record[(HeaderBytes + location.Length)..]))
             {
                 throw new InvalidDataException($"The record at {location} of organization {organizationId} is damaged.");
             }
 
-            return payload.ToArray();
+            return ValueTask.FromResult<ReadOnlyMemory<byte>>(_record.AsMemory(HeaderBytes, location.Length));
         }
 
         public void Dispose()

@@ -159,6 +159,11 @@ public sealed class DataKeyMaterial : IDisposable
     public byte[] Open(ReadOnlySpan<byte> blobId, int seq, ReadOnlySpan<byte> payload) =>
         BlobCrypto.Open(_aes, blobId, seq, payload);
 
+    /// Decrypts a chunk payload into <paramref name="plaintext"/> (at least the payload's length
+    /// minus <see cref="Overhead"/>) and returns the plaintext's length.
+    public int Open(ReadOnlySpan<byte> blobId, int seq, ReadOnlySpan<byte> payload, Span<byte> plaintext) =>
+        BlobCrypto.Open(_aes, blobId, seq, payload, plaintext);
+
     public void Dispose()
     {
         CryptographicOperations.ZeroMemory(_idKey);
@@ -197,12 +202,23 @@ public static class BlobCrypto
         }
 
         var plaintext = new byte[payload.Length - NonceBytes - TagBytes];
-        aes.Decrypt(
-            payload[..NonceBytes],
-            payload.Slice(NonceBytes, plaintext.Length),
-            payload[^TagBytes..],
-            plaintext,
-            AssociatedData(blobId, seq));
+        Open(aes, blobId, seq, payload, plaintext);
         return plaintext;
+    }
+
+    /// <see cref="Open(AesGcm, ReadOnlySpan{byte}, int, ReadOnlySpan{byte})"/> into a caller's buffer; returns the plaintext's length.
+    public static int Open(AesGcm aes, ReadOnlySpan<byte> blobId, int seq, ReadOnlySpan<byte> payload, Span<byte> plaintext)
+    {
+        if (payload.Length < NonceBytes + TagBytes)
+        {
+            throw new CryptographicException("The chunk is shorter than its nonce and tag.");
+        }
+
+        var length = payload.Length - NonceBytes - TagBytes;
+        Span<byte> ad = blobId.Length <= 64 ? stackalloc byte[blobId.Length + 4] : new byte[blobId.Length + 4];
+        blobId.CopyTo(ad);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(ad[blobId.Length..], seq);
+        aes.Decrypt(payload[..NonceBytes], payload.Slice(NonceBytes, length), payload[^TagBytes..], plaintext[..length], ad);
+        return length;
     }
 }

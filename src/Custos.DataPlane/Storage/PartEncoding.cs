@@ -24,6 +24,8 @@ public sealed record PartLayout(ContentEncoding Encoding, int LineLength, bool C
 public static class PartEncoding
 {
     private const int Base64Block = 3 * 16 * 1024;
+    private static readonly byte[] CrLf = "\r\n"u8.ToArray();
+    private static readonly byte[] Lf = "\n"u8.ToArray();
 
     /// Encodes <paramref name="decoded"/> with <paramref name="layout"/> into <paramref name="output"/>.
     public static async Task EncodeAsync(Stream decoded, Stream output, PartLayout layout, CancellationToken ct)
@@ -52,7 +54,7 @@ public static class PartEncoding
         var input = ArrayPool<byte>.Shared.Rent(Base64Block);
         var encoded = ArrayPool<byte>.Shared.Rent(Base64.GetMaxEncodedToUtf8Length(Base64Block));
         var lines = ArrayPool<byte>.Shared.Rent((Base64.GetMaxEncodedToUtf8Length(Base64Block) * 2) + 4);
-        var newline = layout.Crlf ? "\r\n"u8.ToArray() : "\n"u8.ToArray();
+        var newline = layout.Crlf ? CrLf : Lf;
         var column = 0;
         try
         {
@@ -68,8 +70,11 @@ public static class PartEncoding
 
                 var final = filled < Base64Block;
                 Base64.EncodeToUtf8(input.AsSpan(0, filled), encoded, out _, out var written, isFinalBlock: final);
+                // A newline goes before the byte that would start a line past the line length: a
+                // last line that is exactly full gets none here (FinalNewline says whether it has one).
                 var outLength = 0;
-                for (var i = 0; i < written; i++)
+                var rest = encoded.AsSpan(0, written);
+                while (!rest.IsEmpty)
                 {
                     if (layout.LineLength > 0 && column == layout.LineLength)
                     {
@@ -78,8 +83,11 @@ public static class PartEncoding
                         column = 0;
                     }
 
-                    lines[outLength++] = encoded[i];
-                    column++;
+                    var take = layout.LineLength > 0 ? Math.Min(rest.Length, layout.LineLength - column) : rest.Length;
+                    rest[..take].CopyTo(lines.AsSpan(outLength));
+                    outLength += take;
+                    column += take;
+                    rest = rest[take..];
                 }
 
                 if (final && layout.FinalNewline)

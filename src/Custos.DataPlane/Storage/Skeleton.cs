@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using MimeKit;
 
@@ -47,7 +48,20 @@ internal static class Skeleton
         }
 
         var tag = new byte[1];
-        var buffer = new byte[81920];
+        var buffer = ArrayPool<byte>.Shared.Rent(81920);
+        try
+        {
+            await RestoreRecordsAsync(skeleton, destination, openPart, tag, buffer, ct);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task RestoreRecordsAsync(
+        Stream skeleton, Stream destination, Func<byte[], CancellationToken, Task<Stream>> openPart, byte[] tag, byte[] buffer, CancellationToken ct)
+    {
         while (true)
         {
             await skeleton.ReadExactlyAsync(tag, ct);
@@ -61,7 +75,7 @@ internal static class Skeleton
                     var length = BinaryPrimitives.ReadInt64LittleEndian(header);
                     while (length > 0)
                     {
-                        var n = (int)Math.Min(buffer.Length, length);
+                        var n = (int)Math.Min(81920, length);
                         await skeleton.ReadExactlyAsync(buffer.AsMemory(0, n), ct);
                         await destination.WriteAsync(buffer.AsMemory(0, n), ct);
                         length -= n;

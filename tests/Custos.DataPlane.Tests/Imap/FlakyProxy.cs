@@ -5,9 +5,11 @@ namespace Custos.DataPlane.Tests.Imap;
 
 /// A TCP relay on 127.0.0.1 in front of a real server that cuts its first connection after the
 /// server has sent a given number of bytes: an IMAP server dropping the connection mid-fetch.
-/// Later connections are relayed untouched.
+/// Later connections are relayed untouched. With no cut (<see cref="long.MaxValue"/>) it is a plain
+/// relay that records what clients send (<see cref="ClientText"/>): the IMAP commands of a run.
 public sealed class FlakyProxy : IAsyncDisposable
 {
+    private readonly System.Text.StringBuilder _clientText = new();
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly string _targetHost;
     private readonly int _targetPort;
@@ -30,6 +32,18 @@ public sealed class FlakyProxy : IAsyncDisposable
     public int Connections => Volatile.Read(ref _connections);
 
     public int Cuts { get; private set; }
+
+    /// Everything clients sent, as text (IMAP commands are ASCII).
+    public string ClientText
+    {
+        get
+        {
+            lock (_clientText)
+            {
+                return _clientText.ToString();
+            }
+        }
+    }
 
     private async Task AcceptAsync()
     {
@@ -59,8 +73,8 @@ public sealed class FlakyProxy : IAsyncDisposable
             {
                 await server.ConnectAsync(_targetHost, _targetPort, _stop.Token);
                 using var both = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                var up = CopyAsync(client.GetStream(), server.GetStream(), long.MaxValue, both.Token);
-                var down = CopyAsync(server.GetStream(), client.GetStream(), cut ? _cutAfterBytes : long.MaxValue, both.Token);
+                var up = CopyAsync(client.GetStream(), server.GetStream(), long.MaxValue, both.Token, _clientText);
+                var down = CopyAsync(server.GetStream(), client.GetStream(), cut ? _cutAfterBytes : long.MaxValue, both.Token, null);
                 await Task.WhenAny(up, down);
                 if (cut && down.IsCompleted)
                 {
@@ -76,7 +90,7 @@ public sealed class FlakyProxy : IAsyncDisposable
         }
     }
 
-    private static async Task CopyAsync(Stream from, Stream to, long limit, CancellationToken ct)
+    private static async Task CopyAsync(Stream from, Stream to, long limit, CancellationToken ct, System.Text.StringBuilder? record)
     {
         var buffer = new byte[16 * 1024];
         long sent = 0;
@@ -86,6 +100,14 @@ public sealed class FlakyProxy : IAsyncDisposable
             if (read == 0)
             {
                 return;
+            }
+
+            if (record is not null)
+            {
+                lock (record)
+                {
+                    record.Append(System.Text.Encoding.Latin1.GetString(buffer, 0, read));
+                }
             }
 
             await to.WriteAsync(buffer.AsMemory(0, read), ct);

@@ -87,6 +87,30 @@ public sealed class MailboxSyncTests
     }
 
     [Fact]
+    public async Task NextRun_AsksFinishedFoldersWithOneStatus_OpensOnlyTheChangedOne()
+    {
+        var user = TestDovecot.CreateUser();
+        var first = await TestDovecot.AppendAsync(user, "INBOX", [TestDovecot.Message(1), TestDovecot.Message(2)]);
+        var sent = await TestDovecot.AppendAsync(user, "Sent", [TestDovecot.Message(3)]);
+        var target = new RecordingTarget();
+        (await Sync().RunAsync(user, target, CancellationToken.None)).Messages.ShouldBe(3);
+        var added = await TestDovecot.AppendAsync(user, "INBOX", [TestDovecot.Message(4)]);
+        await using var relay = new FlakyProxy(user.Host, user.Port, cutAfterBytes: long.MaxValue);
+
+        var outcome = await Sync().RunAsync(user with { Port = relay.Port }, target, CancellationToken.None);
+
+        outcome.Result.ShouldBe(SyncResult.Completed, outcome.Failure?.Message);
+        outcome.Messages.ShouldBe(1);
+        target.MessagesIn("INBOX").ShouldBe(first.Concat(added).ToList());
+        target.MessagesIn("Sent").ShouldBe(sent);
+        var commands = relay.ClientText;
+        commands.ShouldMatch(@"STATUS ""?Sent""? \(");
+        commands.ShouldNotMatch(@"(EXAMINE|SELECT) ""?Sent""?");
+        commands.ShouldMatch(@"STATUS ""?INBOX""? \(");
+        commands.ShouldMatch(@"EXAMINE ""?INBOX""?");
+    }
+
+    [Fact]
     public async Task UidValidityChange_ReadsTheFolderAgainUnderItsNewNumbers()
     {
         var user = TestDovecot.CreateUser();

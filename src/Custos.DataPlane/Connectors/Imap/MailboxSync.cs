@@ -31,8 +31,8 @@ public sealed record SyncOutcome(SyncResult Result, int Messages, long Bytes, in
 /// (no \Seen flag, no expunge). Messages are identified by (folder, UIDVALIDITY, UID): a run asks
 /// only for UIDs above the folder's checkpoint, in batches; each batch is committed with the new
 /// checkpoint before the next one, so a crash or a stop loses at most one batch's fetching, never
-/// what was committed. A folder whose UIDNEXT and HIGHESTMODSEQ (CONDSTORE) are unchanged is skipped
-/// without a search. A changed UIDVALIDITY means the server renumbered the folder: it is read again
+/// what was committed. A folder whose UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ (CONDSTORE) are those
+/// of its checkpoint is skipped after one STATUS, without being opened. A changed UIDVALIDITY means the server renumbered the folder: it is read again
 /// from the start, and content deduplication in the store keeps that cheap. Messages deleted at the
 /// source are never removed from the backup. Transient failures (a dropped connection, a timeout)
 /// reconnect after <see cref="ImapOptions.RetryDelays"/> and continue from the last commit.
@@ -126,6 +126,18 @@ public sealed class MailboxSync(ImapConnector connector, TimeProvider clock, ILo
     private async Task<SyncVerdict> SyncFolderAsync(
         IMailFolder folder, FolderCheckpoint? checkpoint, bool condStore, IBackupTarget target, Progress progress, CancellationToken ct)
     {
+        if (checkpoint is not null && checkpoint.UidNext != 0)
+        {
+            // One STATUS instead of EXAMINE and CLOSE: a folder whose counters are those of the last
+            // finished run has nothing new and is not opened at all.
+            await folder.StatusAsync(StatusItems.UidValidity | StatusItems.UidNext | (condStore ? StatusItems.HighestModSeq : StatusItems.None), ct);
+            if (folder.UidValidity == checkpoint.UidValidity && folder.UidNext?.Id == checkpoint.UidNext
+                && (!condStore || folder.HighestModSeq == checkpoint.HighestModSeq))
+            {
+                return SyncVerdict.Continue;
+            }
+        }
+
         await folder.OpenAsync(FolderAccess.ReadOnly, ct);
         try
         {
