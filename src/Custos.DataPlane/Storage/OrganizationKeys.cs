@@ -64,6 +64,17 @@ public sealed class OrganizationKeys(PlatformKeys platform, TimeProvider clock)
         return row is null ? null : Unwrap(row) ?? throw new OrganizationDataDestroyedException(organizationId);
     }
 
+    /// Whether the organization's data key still exists (no purge destroyed it), read without
+    /// unwrapping it: what a writer checks under its lock before each append and at each commit.
+    public async Task<bool> ExistsAsync(AppDbContext db, Guid organizationId, CancellationToken ct)
+    {
+        var wrapped = await db.OrganizationDataKeys.AsNoTracking()
+            .Where(k => k.OrganizationId == organizationId)
+            .Select(k => k.WrappedKey)
+            .FirstOrDefaultAsync(ct);
+        return wrapped is { Length: NonceBytes + PlatformKeys.KeyBytes + TagBytes };
+    }
+
     /// Null when the key was destroyed.
     public DataKeyMaterial? Unwrap(OrganizationDataKey row)
     {

@@ -185,8 +185,11 @@ public sealed class StoreBatch : IDisposable
         var writer = await _blobs.OpenWriterAsync(_material.OrganizationId, ct);
         try
         {
-            using var recheck = await _keys.FindAsync(_db, _material.OrganizationId, ct);
-            _ = recheck ?? throw new OrganizationDataDestroyedException(_material.OrganizationId);
+            if (!await _keys.ExistsAsync(_db, _material.OrganizationId, ct))
+            {
+                throw new OrganizationDataDestroyedException(_material.OrganizationId);
+            }
+
             return writer;
         }
         catch
@@ -199,6 +202,19 @@ public sealed class StoreBatch : IDisposable
     private async Task<Spooled> SpoolAsync(Stream source, CancellationToken ct)
     {
         using var hash = _material.CreateIdHash(BlobKind.RawMessage);
+        if (source is MemoryStream memory && memory.TryGetBuffer(out var held)
+            && memory.Length - memory.Position <= _options.InMemoryMessageBytes)
+        {
+            // Already in memory: hashed and read in place, not copied. The caller keeps the buffer
+            // unchanged until this call returns (nothing of the batch refers to it afterwards).
+            var at = (int)memory.Position;
+            var bytes = held.AsSpan(at, held.Count - at);
+            hash.AppendData(bytes);
+            memory.Position = memory.Length;
+            var view = new MemoryStream(held.Array!, held.Offset + at, bytes.Length, writable: false, publiclyVisible: true);
+            return new Spooled(view, null, hash.GetHashAndReset());
+        }
+
         _spool.SetLength(0);
         Stream target = _spool;
         FileStream? file = null;
