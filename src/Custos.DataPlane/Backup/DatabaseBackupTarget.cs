@@ -140,6 +140,11 @@ public sealed class DatabaseBackupTarget(
         row.UidNext = checkpoint.UidNext;
         row.HighestModSeq = (long)Math.Min(checkpoint.HighestModSeq, long.MaxValue);
         row.UpdatedAt = now;
+        // Every row of the batch is new except the checkpoint: its changes are detected alone,
+        // instead of comparing every tracked row with its snapshot.
+        db.Entry(row).DetectChanges();
+        var detect = db.ChangeTracker.AutoDetectChangesEnabled;
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
         try
         {
             await db.SaveChangesAsync(ct);
@@ -148,6 +153,7 @@ public sealed class DatabaseBackupTarget(
         }
         finally
         {
+            db.ChangeTracker.AutoDetectChangesEnabled = detect;
             db.ChangeTracker.Clear();
         }
     }

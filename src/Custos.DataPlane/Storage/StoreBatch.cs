@@ -82,7 +82,7 @@ public sealed class StoreBatch : IDisposable
                     continue;
                 }
 
-                if (await _db.StoredChunks.AnyAsync(c => c.OrganizationId == _material.OrganizationId && c.BlobId == blobId, ct))
+                if (await ChunkExists(_db, _material.OrganizationId, blobId, ct))
                 {
                     reused++;
                     continue;
@@ -253,11 +253,17 @@ public sealed class StoreBatch : IDisposable
         }
     }
 
-    private Task<StoredMessage?> FindAsync(string contentHash, CancellationToken ct)
-    {
-        var organizationId = _material.OrganizationId;
-        return _db.StoredMessages.AsNoTracking().SingleOrDefaultAsync(m => m.OrganizationId == organizationId && m.ContentHash == contentHash, ct);
-    }
+    private Task<StoredMessage?> FindAsync(string contentHash, CancellationToken ct) =>
+        FindStored(_db, _material.OrganizationId, contentHash, ct);
+
+    // Asked once per message and once per part: compiled once, not translated again each time.
+    private static readonly Func<AppDbContext, Guid, string, CancellationToken, Task<StoredMessage?>> FindStored =
+        EF.CompileAsyncQuery((AppDbContext db, Guid organizationId, string contentHash, CancellationToken ct) =>
+            db.StoredMessages.AsNoTracking().SingleOrDefault(m => m.OrganizationId == organizationId && m.ContentHash == contentHash));
+
+    private static readonly Func<AppDbContext, Guid, byte[], CancellationToken, Task<bool>> ChunkExists =
+        EF.CompileAsyncQuery((AppDbContext db, Guid organizationId, byte[] blobId, CancellationToken ct) =>
+            db.StoredChunks.Any(c => c.OrganizationId == organizationId && c.BlobId == blobId));
 
     private static StoredMessageRef Duplicate(StoredMessage known) =>
         new(known.Id, known.ContentHash, known.LogicalBytes, 0, AlreadyStored: true);
