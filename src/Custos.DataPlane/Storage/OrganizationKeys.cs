@@ -67,12 +67,12 @@ public sealed class OrganizationKeys(PlatformKeys platform, TimeProvider clock)
     /// Whether the organization's data key still exists (no purge destroyed it), read without
     /// unwrapping it: what a writer checks under its lock before each append and at each commit.
     public async Task<bool> ExistsAsync(AppDbContext db, Guid organizationId, CancellationToken ct) =>
-        await WrappedKeyOf(db, organizationId, ct) is { Length: NonceBytes + PlatformKeys.KeyBytes + TagBytes };
+        await WrappedKeyOf.For(db)(db, organizationId, ct) is { Length: NonceBytes + PlatformKeys.KeyBytes + TagBytes };
 
-    // Asked before every append of a backup: compiled once, not translated again each time.
-    private static readonly Func<AppDbContext, Guid, CancellationToken, Task<byte[]?>> WrappedKeyOf =
+    // Asked before every append of a backup: compiled once per model, not translated again each time.
+    private static readonly PerModel<Func<AppDbContext, Guid, CancellationToken, Task<byte[]?>>> WrappedKeyOf = new(() =>
         EF.CompileAsyncQuery((AppDbContext db, Guid organizationId, CancellationToken ct) =>
-            db.OrganizationDataKeys.Where(k => k.OrganizationId == organizationId).Select(k => k.WrappedKey).FirstOrDefault());
+            db.OrganizationDataKeys.Where(k => k.OrganizationId == organizationId).Select(k => k.WrappedKey).FirstOrDefault()));
 
     /// Null when the key was destroyed.
     public DataKeyMaterial? Unwrap(OrganizationDataKey row)

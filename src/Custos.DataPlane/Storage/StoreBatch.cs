@@ -82,7 +82,7 @@ public sealed class StoreBatch : IDisposable
                     continue;
                 }
 
-                if (await ChunkExists(_db, _material.OrganizationId, blobId, ct))
+                if (await ChunkExists.For(_db)(_db, _material.OrganizationId, blobId, ct))
                 {
                     reused++;
                     continue;
@@ -254,16 +254,16 @@ public sealed class StoreBatch : IDisposable
     }
 
     private Task<StoredMessage?> FindAsync(string contentHash, CancellationToken ct) =>
-        FindStored(_db, _material.OrganizationId, contentHash, ct);
+        FindStored.For(_db)(_db, _material.OrganizationId, contentHash, ct);
 
-    // Asked once per message and once per part: compiled once, not translated again each time.
-    private static readonly Func<AppDbContext, Guid, string, CancellationToken, Task<StoredMessage?>> FindStored =
+    // Asked once per message and once per part: compiled once per model, not translated again each time.
+    private static readonly PerModel<Func<AppDbContext, Guid, string, CancellationToken, Task<StoredMessage?>>> FindStored = new(() =>
         EF.CompileAsyncQuery((AppDbContext db, Guid organizationId, string contentHash, CancellationToken ct) =>
-            db.StoredMessages.AsNoTracking().SingleOrDefault(m => m.OrganizationId == organizationId && m.ContentHash == contentHash));
+            db.StoredMessages.AsNoTracking().SingleOrDefault(m => m.OrganizationId == organizationId && m.ContentHash == contentHash)));
 
-    private static readonly Func<AppDbContext, Guid, byte[], CancellationToken, Task<bool>> ChunkExists =
+    private static readonly PerModel<Func<AppDbContext, Guid, byte[], CancellationToken, Task<bool>>> ChunkExists = new(() =>
         EF.CompileAsyncQuery((AppDbContext db, Guid organizationId, byte[] blobId, CancellationToken ct) =>
-            db.StoredChunks.Any(c => c.OrganizationId == organizationId && c.BlobId == blobId));
+            db.StoredChunks.Any(c => c.OrganizationId == organizationId && c.BlobId == blobId)));
 
     private static StoredMessageRef Duplicate(StoredMessage known) =>
         new(known.Id, known.ContentHash, known.LogicalBytes, 0, AlreadyStored: true);
