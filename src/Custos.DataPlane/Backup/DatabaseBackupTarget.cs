@@ -49,11 +49,25 @@ public sealed class DatabaseBackupTarget(
 
     public async Task StoreAsync(string folder, uint uidValidity, uint uid, Stream raw, CancellationToken ct)
     {
-        using var tee = new PrefixCapture(raw, HeaderPrefixBytes);
         _batch ??= store.BeginBatch(key);
-        var stored = await _batch.AddAsync(tee, ct);
-        var (subject, from, date) = ReadHeaders(tee.Prefix);
-        _pending[(folder, uidValidity, uid)] = new Pending(stored, subject, from, date);
+        StoredMessageRef stored;
+        (string? Subject, string? From, DateTimeOffset? Date) headers;
+        if (raw is MemoryStream memory && memory.TryGetBuffer(out var buffer))
+        {
+            // Already in memory (the fetch loop's copy): the store reads it in place, and the
+            // headers are read from the same bytes, without a second copy.
+            var at = (int)memory.Position;
+            stored = await _batch.AddAsync(memory, ct);
+            headers = ReadHeaders(buffer.Array!, buffer.Offset + at, Math.Min(buffer.Count - at, HeaderPrefixBytes));
+        }
+        else
+        {
+            using var tee = new PrefixCapture(raw, HeaderPrefixBytes);
+            stored = await _batch.AddAsync(tee, ct);
+            headers = tee.ReadHeaders();
+        }
+
+        _pending[(folder, uidValidity, uid)] = new Pending(stored, headers.Subject, headers.From, headers.Date);
     }
 
     public async Task<SyncVerdict> CommitAsync(FolderCheckpoint checkpoint, CancellationToken ct)
@@ -126,6 +140,11 @@ public sealed class DatabaseBackupTarget(
         row.UidNext = checkpoint.UidNext;
         row.HighestModSeq = (long)Math.Min(checkpoint.HighestModSeq, long.MaxValue);
         row.UpdatedAt = now;
+        // Every row of the batch is new except the checkpoint: its changes are detected alone,
+        // instead of comparing every tracked row with its snapshot.
+        db.Entry(row).DetectChanges();
+        var detect = db.ChangeTracker.AutoDetectChangesEnabled;
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
         try
         {
             await db.SaveChangesAsync(ct);
@@ -134,17 +153,22 @@ public sealed class DatabaseBackupTarget(
         }
         finally
         {
+            db.ChangeTracker.AutoDetectChangesEnabled = detect;
             db.ChangeTracker.Clear();
         }
     }
 
     /// Subject, From and Date from the header block; a message whose headers do not parse is still
     /// backed up, with empty header facts.
-    public static (string? Subject, string? From, DateTimeOffset? Date) ReadHeaders(byte[] prefix)
+    public static (string? Subject, string? From, DateTimeOffset? Date) ReadHeaders(byte[] prefix) =>
+        ReadHeaders(prefix, 0, prefix.Length);
+
+    /// <see cref="ReadHeaders(byte[])"/> of <paramref name="count"/> bytes from <paramref name="offset"/>.
+    public static (string? Subject, string? From, DateTimeOffset? Date) ReadHeaders(byte[] buffer, int offset, int count)
     {
         try
         {
-            using var stream = new MemoryStream(prefix, writable: false);
+            using var stream = new MemoryStream(buffer, offset, count, writable: false);
             var headers = HeaderList.Load(stream);
             var subject = headers[HeaderId.Subject];
             var fromText = headers[HeaderId.From];
@@ -165,7 +189,8 @@ public sealed class DatabaseBackupTarget(
     {
         private readonly MemoryStream _prefix = new();
 
-        public byte[] Prefix => _prefix.ToArray();
+        public (string? Subject, string? From, DateTimeOffset? Date) ReadHeaders() =>
+            DatabaseBackupTarget.ReadHeaders(_prefix.GetBuffer(), 0, (int)_prefix.Length);
 
         public override bool CanRead => true;
 

@@ -5,10 +5,15 @@ using ZstdSharp;
 namespace Custos.DataPlane.Storage;
 
 /// What writing blobs needs and can reuse from one blob to the next (one at a time): the chunk
-/// buffer, the zstd compressor and a copy buffer, so storing a message allocates none of them.
+/// buffer, the zstd compressor, the buffers a chunk is compressed and sealed into, and a copy
+/// buffer, so storing a message allocates none of them.
 internal sealed class ChunkScratch(StorageOptions options) : IDisposable
 {
     public byte[] Chunk { get; } = new byte[options.ChunkBytes];
+
+    public byte[] Compressed { get; } = new byte[Compressor.GetCompressBound(options.ChunkBytes)];
+
+    public byte[] Sealed { get; } = new byte[Compressor.GetCompressBound(options.ChunkBytes) + DataKeyMaterial.Overhead];
 
     public byte[] CopyBuffer { get; } = new byte[81920];
 
@@ -75,9 +80,9 @@ internal sealed class ChunkedBlobWriter(
     private async Task SealChunkAsync(CancellationToken ct)
     {
         var seq = _chunks.Count;
-        var compressed = _compressor.Wrap(_buffer.AsSpan(0, _filled));
-        var payload = keys.Seal(blobId, seq, compressed);
-        var location = await writer.AppendAsync(payload, ct);
+        var compressed = _compressor.Wrap(_buffer.AsSpan(0, _filled), scratch.Compressed);
+        var sealedLength = keys.Seal(blobId, seq, scratch.Compressed.AsSpan(0, compressed), scratch.Sealed);
+        var location = await writer.AppendAsync(scratch.Sealed.AsMemory(0, sealedLength), ct);
         _chunks.Add(new StoredChunk
         {
             OrganizationId = keys.OrganizationId,

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Globalization;
@@ -262,14 +263,23 @@ public sealed class LocalBlobStore(StorageOptions options) : IBlobStore
                 _file = store.OpenForAppend(organizationId, _pack);
             }
 
-            var record = new byte[recordLength];
-            Magic.CopyTo(record, 0);
-            BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), (uint)payload.Length);
-            payload.Span.CopyTo(record.AsSpan(HeaderBytes));
-            Checksum(payload.Span).CopyTo(record.AsSpan(HeaderBytes + payload.Length));
-            var offset = _file.Position;
-            await _file.WriteAsync(record, ct);
-            return new PackLocation(_pack, offset, payload.Length);
+            // Framed in a pooled buffer and written at once (no array per record).
+            // The whole SHA-256 lands after the payload; its first bytes are the checksum.
+            var record = ArrayPool<byte>.Shared.Rent(recordLength - ChecksumBytes + SHA256.HashSizeInBytes);
+            try
+            {
+                Magic.CopyTo(record, 0);
+                BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), (uint)payload.Length);
+                payload.Span.CopyTo(record.AsSpan(HeaderBytes));
+                SHA256.HashData(payload.Span, record.AsSpan(HeaderBytes + payload.Length, SHA256.HashSizeInBytes));
+                var offset = _file.Position;
+                await _file.WriteAsync(record.AsMemory(0, recordLength), ct);
+                return new PackLocation(_pack, offset, payload.Length);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(record);
+            }
         }
 
         public async Task FlushAsync(CancellationToken ct)

@@ -1,4 +1,5 @@
 using MimeKit;
+using MimeKit.Encodings;
 using MimeKit.IO;
 using MimeKit.IO.Filters;
 
@@ -95,6 +96,11 @@ internal static class MimeSplicer
     private static async Task<SplicedPart?> TryPartAsync(
         Stream raw, DataKeyMaterial keys, StorageOptions options, long start, long end, ContentEncoding encoding, CancellationToken ct)
     {
+        if (encoding == ContentEncoding.Base64 && raw is MemoryStream memory && memory.TryGetBuffer(out var buffer))
+        {
+            return TryBase64InMemory(buffer.Array!, buffer.Offset + (int)start, (int)(end - start), keys, start, end);
+        }
+
         // Decoded content is never longer than its encoding.
         Stream decoded = end - start <= options.InMemoryMessageBytes
             ? new MemoryStream((int)(end - start))
@@ -104,12 +110,12 @@ internal static class MimeSplicer
             using var hash = keys.CreateIdHash(BlobKind.Part);
             var filtered = new FilteredStream(new BoundStream(raw, start, end, leaveOpen: true));
             filtered.Add(DecoderFilter.Create(encoding));
-            var buffer = new byte[81920];
+            var copy = new byte[81920];
             int n;
-            while ((n = await filtered.ReadAsync(buffer, ct)) > 0)
+            while ((n = await filtered.ReadAsync(copy, ct)) > 0)
             {
-                hash.AppendData(buffer, 0, n);
-                await decoded.WriteAsync(buffer.AsMemory(0, n), ct);
+                hash.AppendData(copy, 0, n);
+                await decoded.WriteAsync(copy.AsMemory(0, n), ct);
             }
 
             if (decoded.Length < MinimumDecodedBytes)
@@ -138,6 +144,42 @@ internal static class MimeSplicer
         catch
         {
             await decoded.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// The same for a base64 part of a message held in memory: decoded in one call into a pooled
+    /// buffer and proven against the original bytes in place (<see cref="Base64Proof"/>).
+    private static SplicedPart? TryBase64InMemory(byte[] message, int offset, int count, DataKeyMaterial keys, long start, long end)
+    {
+        var decoder = new Base64Decoder();
+        var decoded = PooledBuffer.Rent(decoder.EstimateOutputLength(count));
+        try
+        {
+            var length = decoder.Decode(message, offset, count, decoded.Array);
+            decoded.SetLength(length);
+            if (length < MinimumDecodedBytes)
+            {
+                decoded.Dispose();
+                return null;
+            }
+
+            var encoded = message.AsSpan(offset, count);
+            var layout = PartLayout.Detect(ContentEncoding.Base64, encoded[..Math.Min(4096, count)], encoded[^1]);
+            if (!Base64Proof.Matches(decoded.Array.AsSpan(0, length), layout, encoded))
+            {
+                decoded.Dispose();
+                return null;
+            }
+
+            using var hash = keys.CreateIdHash(BlobKind.Part);
+            hash.AppendData(decoded.Array, 0, length);
+            decoded.Position = 0;
+            return new SplicedPart(start, end, hash.GetHashAndReset(), layout, decoded);
+        }
+        catch
+        {
+            decoded.Dispose();
             throw;
         }
     }

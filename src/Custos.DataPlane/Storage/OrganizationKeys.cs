@@ -64,6 +64,16 @@ public sealed class OrganizationKeys(PlatformKeys platform, TimeProvider clock)
         return row is null ? null : Unwrap(row) ?? throw new OrganizationDataDestroyedException(organizationId);
     }
 
+    /// Whether the organization's data key still exists (no purge destroyed it), read without
+    /// unwrapping it: what a writer checks under its lock before each append and at each commit.
+    public async Task<bool> ExistsAsync(AppDbContext db, Guid organizationId, CancellationToken ct) =>
+        await WrappedKeyOf.For(db)(db, organizationId, ct) is { Length: NonceBytes + PlatformKeys.KeyBytes + TagBytes };
+
+    // Asked before every append of a backup: compiled once per model, not translated again each time.
+    private static readonly PerModel<Func<AppDbContext, Guid, CancellationToken, Task<byte[]?>>> WrappedKeyOf = new(() =>
+        EF.CompileAsyncQuery((AppDbContext db, Guid organizationId, CancellationToken ct) =>
+            db.OrganizationDataKeys.Where(k => k.OrganizationId == organizationId).Select(k => k.WrappedKey).FirstOrDefault()));
+
     /// Null when the key was destroyed.
     public DataKeyMaterial? Unwrap(OrganizationDataKey row)
     {
@@ -154,6 +164,21 @@ public sealed class DataKeyMaterial : IDisposable
             payload.AsSpan(NonceBytes + plaintext.Length),
             BlobCrypto.AssociatedData(blobId, seq));
         return payload;
+    }
+
+    /// <see cref="Seal(ReadOnlySpan{byte}, int, ReadOnlySpan{byte})"/> into <paramref name="payload"/>
+    /// (at least <see cref="Overhead"/> bytes longer than the plaintext); returns the payload's length.
+    public int Seal(ReadOnlySpan<byte> blobId, int seq, ReadOnlySpan<byte> plaintext, Span<byte> payload)
+    {
+        var length = NonceBytes + plaintext.Length + TagBytes;
+        RandomNumberGenerator.Fill(payload[..NonceBytes]);
+        _aes.Encrypt(
+            payload[..NonceBytes],
+            plaintext,
+            payload.Slice(NonceBytes, plaintext.Length),
+            payload.Slice(NonceBytes + plaintext.Length, TagBytes),
+            BlobCrypto.AssociatedData(blobId, seq));
+        return length;
     }
 
     public byte[] Open(ReadOnlySpan<byte> blobId, int seq, ReadOnlySpan<byte> payload) =>

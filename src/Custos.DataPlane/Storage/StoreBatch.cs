@@ -82,7 +82,7 @@ public sealed class StoreBatch : IDisposable
                     continue;
                 }
 
-                if (await _db.StoredChunks.AnyAsync(c => c.OrganizationId == _material.OrganizationId && c.BlobId == blobId, ct))
+                if (await ChunkExists.For(_db)(_db, _material.OrganizationId, blobId, ct))
                 {
                     reused++;
                     continue;
@@ -185,8 +185,11 @@ public sealed class StoreBatch : IDisposable
         var writer = await _blobs.OpenWriterAsync(_material.OrganizationId, ct);
         try
         {
-            using var recheck = await _keys.FindAsync(_db, _material.OrganizationId, ct);
-            _ = recheck ?? throw new OrganizationDataDestroyedException(_material.OrganizationId);
+            if (!await _keys.ExistsAsync(_db, _material.OrganizationId, ct))
+            {
+                throw new OrganizationDataDestroyedException(_material.OrganizationId);
+            }
+
             return writer;
         }
         catch
@@ -199,6 +202,19 @@ public sealed class StoreBatch : IDisposable
     private async Task<Spooled> SpoolAsync(Stream source, CancellationToken ct)
     {
         using var hash = _material.CreateIdHash(BlobKind.RawMessage);
+        if (source is MemoryStream memory && memory.TryGetBuffer(out var held)
+            && memory.Length - memory.Position <= _options.InMemoryMessageBytes)
+        {
+            // Already in memory: hashed and read in place, not copied. The caller keeps the buffer
+            // unchanged until this call returns (nothing of the batch refers to it afterwards).
+            var at = (int)memory.Position;
+            var bytes = held.AsSpan(at, held.Count - at);
+            hash.AppendData(bytes);
+            memory.Position = memory.Length;
+            var view = new MemoryStream(held.Array!, held.Offset + at, bytes.Length, writable: false, publiclyVisible: true);
+            return new Spooled(view, null, hash.GetHashAndReset());
+        }
+
         _spool.SetLength(0);
         Stream target = _spool;
         FileStream? file = null;
@@ -237,11 +253,17 @@ public sealed class StoreBatch : IDisposable
         }
     }
 
-    private Task<StoredMessage?> FindAsync(string contentHash, CancellationToken ct)
-    {
-        var organizationId = _material.OrganizationId;
-        return _db.StoredMessages.AsNoTracking().SingleOrDefaultAsync(m => m.OrganizationId == organizationId && m.ContentHash == contentHash, ct);
-    }
+    private Task<StoredMessage?> FindAsync(string contentHash, CancellationToken ct) =>
+        FindStored.For(_db)(_db, _material.OrganizationId, contentHash, ct);
+
+    // Asked once per message and once per part: compiled once per model, not translated again each time.
+    private static readonly PerModel<Func<AppDbContext, Guid, string, CancellationToken, Task<StoredMessage?>>> FindStored = new(() =>
+        EF.CompileAsyncQuery((AppDbContext db, Guid organizationId, string contentHash, CancellationToken ct) =>
+            db.StoredMessages.AsNoTracking().SingleOrDefault(m => m.OrganizationId == organizationId && m.ContentHash == contentHash)));
+
+    private static readonly PerModel<Func<AppDbContext, Guid, byte[], CancellationToken, Task<bool>>> ChunkExists = new(() =>
+        EF.CompileAsyncQuery((AppDbContext db, Guid organizationId, byte[] blobId, CancellationToken ct) =>
+            db.StoredChunks.Any(c => c.OrganizationId == organizationId && c.BlobId == blobId)));
 
     private static StoredMessageRef Duplicate(StoredMessage known) =>
         new(known.Id, known.ContentHash, known.LogicalBytes, 0, AlreadyStored: true);

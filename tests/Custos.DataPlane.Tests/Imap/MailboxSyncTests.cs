@@ -52,6 +52,29 @@ public sealed class MailboxSyncTests
     }
 
     [Fact]
+    public async Task MessagesLargerThanThePipelineCopies_AreStoredInUidOrderAmongTheOthers()
+    {
+        // Larger than what the fetch loop copies into a queue buffer: stored from MailKit's own
+        // stream while the fetch waits, between the small ones before and after it.
+        var user = TestDovecot.CreateUser();
+        var attachment = (int)(MailboxSync.PipelinedMessageBytes * 3 / 4) + 1;
+        var all = await TestDovecot.AppendAsync(user, "INBOX",
+        [
+            TestDovecot.Message(1), TestDovecot.Message(2, attachmentBytes: attachment), TestDovecot.Message(3),
+            TestDovecot.Message(4, attachmentBytes: attachment), TestDovecot.Message(5),
+        ]);
+        all[1].Length.ShouldBeGreaterThan((int)MailboxSync.PipelinedMessageBytes);
+        var target = new RecordingTarget();
+
+        var outcome = await Sync(batchSize: 3).RunAsync(user, target, CancellationToken.None);
+
+        outcome.Result.ShouldBe(SyncResult.Completed, outcome.Failure?.Message);
+        outcome.Messages.ShouldBe(5);
+        target.MessagesIn("INBOX").ShouldBe(all);
+        target.Fetched.Select(f => f.Uid).ShouldBe(target.Fetched.Select(f => f.Uid).Order());
+    }
+
+    [Fact]
     public async Task NextRun_FetchesOnlyNewMessages_KeepsThoseDeletedAtTheSource_AndSkipsUnchangedFolders()
     {
         var user = TestDovecot.CreateUser();

@@ -83,6 +83,11 @@ public static class Corpus
             new("8-bit headers", EightBitHeaders(), false),
             new("mixed line endings", Encoding.ASCII.GetBytes("Subject: mixed\r\nFrom: x@example.com\n\r\nbody line\rbare CR\nLF\r\n"), false),
             new("not MIME at all (random bytes)", RandomBytes(40_000, 9), false),
+            new("base64 with non-zero padding bits (decodes, re-encodes differently)", NonCanonicalPadding(), false),
+            new("base64 with characters outside the alphabet", OutsideTheAlphabet(), false),
+            new("base64, CRLF lines with one bare LF among them", OneBareLf(), false),
+            new("base64 part ending the message without a final newline", WithoutFinalNewline(), true),
+            new("nested multiparts: alternative and two attachments in mixed, in mixed", NestedMultiparts(), true),
         };
         return list;
     }
@@ -131,6 +136,47 @@ public static class Corpus
             "Subject: forwarded\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=outer\r\n\r\n--outer\r\n"
             + "Content-Type: text/plain\r\n\r\nSee below.\r\n--outer\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "\r\n--outer--\r\n");
     }
+
+    private static byte[] SinglePart(string subject, string encoded) => Encoding.ASCII.GetBytes(
+        "Subject: " + subject + "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\n"
+        + "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" + encoded + "--q--\r\n");
+
+    private static byte[] NonCanonicalPadding()
+    {
+        // 10,000 bytes end in one byte: "xx==" whose second character carries 4 bits that decoding drops.
+        var text = Base64(RandomBytes(10_000, 13), 76, "\r\n", true);
+        var end = text.LastIndexOf("==", StringComparison.Ordinal);
+        var alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        var bits = alphabet.IndexOf(text[end - 1], StringComparison.Ordinal);
+        var noisy = text[..(end - 1)] + alphabet[bits ^ 0x05] + text[end..];
+        return SinglePart("padding", noisy);
+    }
+
+    private static byte[] OutsideTheAlphabet()
+    {
+        var text = Base64(RandomBytes(14_000, 14), 76, "\r\n", true);
+        return SinglePart("alphabet", text[..500] + "*" + text[501..1000] + "?" + text[1001..]);
+    }
+
+    private static byte[] OneBareLf()
+    {
+        var text = Base64(RandomBytes(13_000, 15), 76, "\r\n", true);
+        var at = text.IndexOf("\r\n", 2_000, StringComparison.Ordinal);
+        return SinglePart("bare LF", text[..at] + "\n" + text[(at + 2)..]);
+    }
+
+    private static byte[] WithoutFinalNewline() => Encoding.ASCII.GetBytes(
+        "Subject: last\r\nMIME-Version: 1.0\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + Base64(RandomBytes(12_000, 16), 76, "\r\n", false));
+
+    private static byte[] NestedMultiparts() => Encoding.ASCII.GetBytes(
+        "Subject: nested\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=outer\r\n\r\npreamble\r\n--outer\r\n"
+        + "Content-Type: multipart/mixed; boundary=inner\r\n\r\n--inner\r\n"
+        + "Content-Type: multipart/alternative; boundary=alt\r\n\r\n--alt\r\nContent-Type: text/plain\r\n\r\nplain\r\n--alt\r\n"
+        + "Content-Type: text/html\r\n\r\n<p>html</p>\r\n--alt--\r\n--inner\r\n"
+        + "Content-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n\r\n" + Base64(RandomBytes(20_000, 17), 76, "\r\n", true)
+        + "--inner\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: base64\r\n\r\n" + Base64(RandomBytes(9_000, 18), 64, "\n", true)
+        + "--inner--\r\n--outer--\r\nepilogue");
 
     private static byte[] EightBitHeaders() =>
     [

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using Custos.Domain.Backup;
 using MailKit;
@@ -41,7 +42,7 @@ public sealed class MailboxSync(ImapConnector connector, TimeProvider clock, ILo
     /// Messages fetched and waiting to be stored, at most.
     public const int PipelineDepth = 16;
 
-    /// Larger messages are not queued (nor copied): stored from the fetch loop itself.
+    /// Larger messages are not copied: the fetch waits while the storing task reads them from MailKit's stream.
     public const long PipelinedMessageBytes = 4 * 1024 * 1024;
 
     public async Task<SyncOutcome> RunAsync(ImapEndpoint endpoint, IBackupTarget target, CancellationToken ct)
@@ -195,36 +196,49 @@ public sealed class MailboxSync(ImapConnector connector, TimeProvider clock, ILo
     }
 
     /// Fetches a batch while the target stores the messages already fetched: the fetch loop hands
-    /// each message (copied to memory) to one storing task through a channel of
-    /// <see cref="PipelineDepth"/> messages, so at most that many wait in memory, and the messages
-    /// are stored one at a time in UID order. A message larger than <see cref="PipelinedMessageBytes"/>
-    /// is not copied: the fetch waits until the storing task has stored it from MailKit's stream. The
-    /// first failure on either side stops both and is the one reported.
+    /// each message to one storing task through a channel of <see cref="PipelineDepth"/> messages,
+    /// so at most that many wait in memory, and the messages are stored one at a time in UID order.
+    /// A message up to <see cref="PipelinedMessageBytes"/> is copied into a buffer rented from the
+    /// shared pool (returned once it is stored), so fetching allocates no new array per message. A
+    /// larger message (or one of unknown length) is not copied: it goes through the same queue as
+    /// MailKit's own stream, and the fetch waits until the storing task has stored it, because
+    /// MailKit reuses that stream once the callback returns. The first failure on either side stops
+    /// both and is the one reported.
     private static async Task FetchAndStoreAsync(
         ImapFolder folder, uint uidValidity, IList<UniqueId> batch, IBackupTarget target, Progress progress, CancellationToken ct)
     {
-        var queue = Channel.CreateBounded<(uint Uid, MemoryStream Body)>(
+        var queue = Channel.CreateBounded<Fetched>(
             new BoundedChannelOptions(PipelineDepth) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var idle = new SemaphoreSlim(1, 1);
         var storing = Task.Run(async () =>
         {
+            Fetched? current = null;
             try
             {
-                await foreach (var (uid, body) in queue.Reader.ReadAllAsync(stop.Token))
+                await foreach (var message in queue.Reader.ReadAllAsync(stop.Token))
                 {
-                    await using (body)
-                    {
-                        await target.StoreAsync(folder.FullName, uidValidity, uid, body, stop.Token);
-                    }
-
+                    current = message;
+                    await target.StoreAsync(folder.FullName, uidValidity, message.Uid, message.Body, stop.Token);
+                    message.Stored();
+                    current = null;
                     progress.Messages++;
                 }
             }
-            catch
+            catch (Exception error)
             {
+                current?.Failed(error);
                 await stop.CancelAsync();
                 throw;
+            }
+            finally
+            {
+                // Whatever is still queued is dropped: return its buffers.
+                current?.Release();
+                while (queue.Reader.TryRead(out var left))
+                {
+                    left.Failed(new OperationCanceledException());
+                    left.Release();
+                }
             }
         }, CancellationToken.None);
 
@@ -236,21 +250,23 @@ public sealed class MailboxSync(ImapConnector connector, TimeProvider clock, ILo
                 progress.Bytes += Math.Max(length, 0);
                 if (length < 0 || length > PipelinedMessageBytes)
                 {
-                    // Too large to queue: wait until the storing task has caught up, then store it here.
-                    while (queue.Reader.Count > 0 && !storing.IsCompleted)
-                    {
-                        await Task.Delay(5, token);
-                    }
-
-                    await idle.WaitAsync(token);
-                    idle.Release();
+                    // Too large to copy: the storing task reads MailKit's stream, in turn, while this waits.
+                    var large = Fetched.Borrowed(uid.Id, stream);
+                    await queue.Writer.WriteAsync(large, stop.Token);
+                    await large.Done.WaitAsync(stop.Token);
                     return;
                 }
 
-                var body = new MemoryStream((int)length);
-                await stream.CopyToAsync(body, token);
-                body.Position = 0;
-                await queue.Writer.WriteAsync((uid.Id, body), stop.Token);
+                var message = await Fetched.CopyAsync(uid.Id, stream, (int)length, token);
+                try
+                {
+                    await queue.Writer.WriteAsync(message, stop.Token);
+                }
+                catch
+                {
+                    message.Release();
+                    throw;
+                }
             }, stop.Token);
             queue.Writer.Complete();
         }
@@ -277,6 +293,63 @@ public sealed class MailboxSync(ImapConnector connector, TimeProvider clock, ILo
         }
 
         await storing;
+    }
+
+    /// One fetched message on its way to the storing task: a copy in a pooled buffer (returned
+    /// once stored), or MailKit's own stream, borrowed until <see cref="Done"/> completes.
+    private sealed class Fetched
+    {
+        private readonly TaskCompletionSource? _done;
+        private byte[]? _rented;
+
+        private Fetched(uint uid, Stream body, byte[]? rented, TaskCompletionSource? done)
+        {
+            Uid = uid;
+            Body = body;
+            _rented = rented;
+            _done = done;
+        }
+
+        public uint Uid { get; }
+
+        public Stream Body { get; }
+
+        public Task Done => _done?.Task ?? Task.CompletedTask;
+
+        public static Fetched Borrowed(uint uid, Stream stream) =>
+            new(uid, stream, null, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+        public static async Task<Fetched> CopyAsync(uint uid, Stream stream, int length, CancellationToken ct)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+            try
+            {
+                await stream.ReadExactlyAsync(buffer.AsMemory(0, length), ct);
+                return new Fetched(uid, new MemoryStream(buffer, 0, length, writable: false, publiclyVisible: true), buffer, null);
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw;
+            }
+        }
+
+        public void Stored()
+        {
+            Release();
+            _done?.TrySetResult();
+        }
+
+        public void Failed(Exception error) => _done?.TrySetException(error);
+
+        public void Release()
+        {
+            if (_rented is { } rented)
+            {
+                _rented = null;
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     /// Closes without expunging. A broken connection cannot close anything; its error is the one reported.
