@@ -49,8 +49,14 @@ public static class DataRegistration
     /// Defaults for a PostgreSQL connection string, each kept when the string sets it itself:
     /// statements run more than once are prepared on their connection (planning the Organizations
     /// page's queries costs more than running them), and a pooled connection is not reset when it is
-    /// returned (Custos keeps no session state on a connection: the one planner setting a query
-    /// changes is reset by that query itself), which spares a statement on every request.
+    /// returned (Custos keeps no session state on a connection: the planner settings the
+    /// Organizations list changes are reset by its own batch), which spares a statement on every
+    /// request; and at most <see cref="DefaultMaxPoolSize"/> connections per node, so that a burst of
+    /// requests waits in the node's queue (in order) instead of as many busy backends contending for
+    /// the database's cores (the slowest answers then take several times the median).
+    /// Four connections per core of this node, at least eight.
+    public static int DefaultMaxPoolSize => Math.Max(8, 4 * Environment.ProcessorCount);
+
     public static string WithPostgresDefaults(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
@@ -68,6 +74,11 @@ public static class DataRegistration
         if (!given.ContainsKey("No Reset On Close"))
         {
             builder.NoResetOnClose = true;
+        }
+
+        if (!given.ContainsKey("Maximum Pool Size") && !given.ContainsKey("Max Pool Size") && !given.ContainsKey("MaxPoolSize"))
+        {
+            builder.MaxPoolSize = DefaultMaxPoolSize;
         }
 
         return builder.ConnectionString;
