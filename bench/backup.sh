@@ -8,9 +8,9 @@
 #      BackupRunner (IMAP → MessageStore → index) with SQLite in the temp dir.
 #   3. Full restore: `restic restore latest` vs `Custos.Bench restore` (every message to a file through
 #      MessageStore); both restored sets are checked against the Maildir by SHA-256.
-#   4. Incremental: BENCH_NEW_MESSAGES more messages, then a second run of each; Custos' in a warm
-#      backup worker (a process that ran once before, as the host's scheduler runs jobs), restic's
-#      as a new process (its whole run).
+#   4. Incremental: BENCH_NEW_MESSAGES more messages, then a second run of each; Custos' in the
+#      backup worker that ran the first backup (one long-lived process, as the host's scheduler runs
+#      jobs), restic's as a new process (its whole run).
 # Prints Markdown (figures and ratios). Stops everything it started; runs as root (Dovecot as nobody).
 # Env: BENCH_MESSAGES (20000), BENCH_NEW_MESSAGES (1000), BENCH_IMAP_PORT (51990).
 set -euo pipefail
@@ -21,7 +21,9 @@ NEW=${BENCH_NEW_MESSAGES:-1000}
 PORT=${BENCH_IMAP_PORT:-51990}
 TMP=$(mktemp -d /tmp/custos-backup-bench.XXXXXX)
 chmod 755 "$TMP"
+WORKER_PID=""
 cleanup() {
+  [[ -n $WORKER_PID ]] && kill "$WORKER_PID" >/dev/null 2>&1 || true
   [[ -f $TMP/run/master.pid ]] && kill -TERM "$(head -n1 "$TMP/run/master.pid")" >/dev/null 2>&1 || true
   rm -rf "$TMP"
 }
@@ -104,9 +106,21 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "restic backup…" >&2
 timed "$TMP/restic1.time" restic backup -q "$MAILDIR" >&2
 echo "Custos backup…" >&2
-timed "$TMP/custos1.time" $BENCH backup "$TMP/custos" 127.0.0.1 "$PORT" bench bench-password >"$TMP/custos1.out"
+# Custos backs up in a backup worker as the host runs it: one long-lived process that later runs the
+# incremental too (the scheduler runs every organization's jobs in the host). It reports the first
+# run as /usr/bin/time would report a process ending there, then waits for "$TMP/go".
+rm -f "$TMP/go"
+$BENCH backup "$TMP/custos" 127.0.0.1 "$PORT" bench bench-password --wait-for "$TMP/go" >"$TMP/custos1.out" &
+WORKER_PID=$!
+until grep -q '^process_seconds=' "$TMP/custos1.out" 2>/dev/null; do
+  kill -0 "$WORKER_PID" 2>/dev/null || { cat "$TMP/custos1.out" "$TMP/dovecot.log" >&2; echo "Custos backup failed" >&2; exit 1; }
+  sleep 0.1
+done
 cat "$TMP/custos1.out" >&2
-grep -q 'outcome=Succeeded' "$TMP/custos1.out" || { cat "$TMP/dovecot.log" >&2; echo "Custos backup failed" >&2; exit 1; }
+grep -q '^outcome=Succeeded' "$TMP/custos1.out" || { cat "$TMP/dovecot.log" >&2; echo "Custos backup failed" >&2; exit 1; }
+# wall seconds, peak RSS (KB), CPU seconds, in /usr/bin/time's layout for the tables below.
+val() { grep -o "$1=[0-9.]*" "$2" | head -1 | cut -d= -f2; }
+echo "$(val process_seconds "$TMP/custos1.out") $(val peak_rss_kb "$TMP/custos1.out") $(val cpu_seconds "$TMP/custos1.out") 0" >"$TMP/custos1.time"
 
 RESTIC_REPO_BYTES=$(du -sb "$TMP/restic" | cut -f1)
 CUSTOS_PACK_BYTES=$(du -sb "$TMP/custos/blobs" | cut -f1)
@@ -125,26 +139,15 @@ RESTORED=$(count_files "$TMP/custos-restore")
 rm -rf "$TMP/restic-restore" "$TMP/custos-restore"
 
 echo "incremental: $NEW new messages…" >&2
-# Custos' incremental runs in the backup worker as the host runs it: a long-lived process that has
-# run backups before (the scheduler runs every organization's jobs in the host). The worker starts
-# and runs once with nothing new (warm-up, not measured), waits, and after the new messages are in
-# place runs again: that run's own seconds and the process's CPU seconds during it are the figures.
-rm -f "$TMP/go"
-$BENCH backup "$TMP/custos" 127.0.0.1 "$PORT" bench bench-password --wait-for "$TMP/go" >"$TMP/custos2.out" &
-WARM_PID=$!
-until grep -q '^warmup_outcome=' "$TMP/custos2.out" 2>/dev/null; do
-  kill -0 "$WARM_PID" 2>/dev/null || { cat "$TMP/custos2.out" >&2; echo "Custos warm-up failed" >&2; exit 1; }
-  sleep 0.2
-done
 python3 "$ROOT/bench/backup/generate.py" "$MAILDIR" "$NEW" "$COUNT" >/dev/null
 chown -R nobody:"$GROUP" "$TMP/mail"
 doveadm -c "$TMP/dovecot.conf" mailbox status -u bench 'messages' '*' >&2
 timed "$TMP/restic2.time" restic backup -q "$MAILDIR" >&2
 touch "$TMP/go"
-wait "$WARM_PID" || { cat "$TMP/custos2.out" >&2; echo "Custos incremental failed" >&2; exit 1; }
+wait "$WORKER_PID" || { cat "$TMP/custos1.out" >&2; echo "Custos incremental failed" >&2; exit 1; }
+grep '^incremental_' "$TMP/custos1.out" | sed 's/^incremental_//' >"$TMP/custos2.out"
 cat "$TMP/custos2.out" >&2
-# The run's wall seconds and CPU seconds, in /usr/bin/time's layout for the table below.
-echo "$(grep -v '^warmup_' "$TMP/custos2.out" | grep -o 'seconds=[0-9.]*' | head -1 | cut -d= -f2) 0 $(grep -o '^cpu_seconds=[0-9.]*' "$TMP/custos2.out" | cut -d= -f2) 0" >"$TMP/custos2.time"
+echo "$(val seconds "$TMP/custos2.out") 0 $(val cpu_seconds "$TMP/custos2.out") 0" >"$TMP/custos2.time"
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 secs() { cut -d' ' -f1 "$1"; }
@@ -157,8 +160,8 @@ mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
 R1=$(secs "$TMP/restic1.time"); C1=$(secs "$TMP/custos1.time")
 RR=$(secs "$TMP/restic-restore.time"); CR=$(secs "$TMP/custos-restore.time")
 R2=$(secs "$TMP/restic2.time"); C2=$(secs "$TMP/custos2.time")
-C1_INNER=$(grep -o 'seconds=[0-9.]*' "$TMP/custos1.out" | cut -d= -f2)
-C2_MSGS=$(grep -v '^warmup_' "$TMP/custos2.out" | grep -o 'run_messages=[0-9]*' | cut -d= -f2)
+C1_INNER=$(grep '^outcome=' "$TMP/custos1.out" | grep -o ' seconds=[0-9.]*' | cut -d= -f2)
+C2_MSGS=$(val run_messages "$TMP/custos2.out")
 CR_INNER=$(grep -o 'seconds=[0-9.]*' "$TMP/custos-restore.out" | cut -d= -f2)
 CUSTOS_STORED=$((CUSTOS_PACK_BYTES + CUSTOS_DB_BYTES))
 MSGS_RESTIC=$(rate "$COUNT" "$R1"); MSGS_CUSTOS=$(rate "$COUNT" "$C1")
@@ -178,7 +181,7 @@ echo "| first backup: seconds (messages/s) | $R1 ($MSGS_RESTIC) | $C1 ($MSGS_CUS
 echo "| first backup: peak RSS | $(rss_mb "$TMP/restic1.time") MB | $(rss_mb "$TMP/custos1.time") MB | $(ratio "$(cut -d' ' -f2 "$TMP/custos1.time")" "$(cut -d' ' -f2 "$TMP/restic1.time")") | ≤ 2.0 |"
 echo "| full restore: seconds | $RR | $CR (restore alone $CR_INNER s) | $(ratio "$RR" "$CR") × the speed | ≥ 1.0 |"
 echo "| full restore: peak RSS | $(rss_mb "$TMP/restic-restore.time") MB | $(rss_mb "$TMP/custos-restore.time") MB | $(ratio "$(cut -d' ' -f2 "$TMP/custos-restore.time")" "$(cut -d' ' -f2 "$TMP/restic-restore.time")") | |"
-echo "| incremental ($NEW new; Custos fetched $C2_MSGS): seconds | $R2 | $C2 (the run in a warm backup worker) | $(ratio "$C2" "$R2") × the time | ≤ 1.0 |"
+echo "| incremental ($NEW new; Custos fetched $C2_MSGS): seconds | $R2 | $C2 (the same worker's next run) | $(ratio "$C2" "$R2") × the time | ≤ 1.0 |"
 echo
 echo "CPU seconds (user + system; less sensitive to a loaded machine than wall-clock; Custos' IMAP server not included):"
 echo
