@@ -171,7 +171,7 @@ echo "## Backup vs restic ($COUNT messages, $(mb "$SOURCE_BYTES") MB; then $NEW 
 echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); load average before / after: $LOAD_BEFORE / $LOAD_AFTER"
 echo "- $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GB RAM; $(restic version | cut -d' ' -f1-2), Dovecot $(/usr/sbin/dovecot --version | awk '{print $1}'), Custos on SQLite"
-echo "- $(cat "$TMP/generate.out"); Custos: $(tr ' ' '\n' <"$TMP/custos1.out" | grep -E 'unique_messages|attachments_deduplicated' | paste -sd' ')"
+echo "- $(cat "$TMP/generate.out"); Custos: $(grep '^outcome=' "$TMP/custos1.out" | tr ' ' '\n' | grep -E 'unique_messages|attachments_deduplicated' | paste -sd' ')"
 echo "- restored sets equal to the Maildir by SHA-256: restic $RESTIC_EXACT, Custos $CUSTOS_EXACT ($RESTORED files)"
 echo
 echo "| measure | restic | Custos | Custos / restic | goal |"
