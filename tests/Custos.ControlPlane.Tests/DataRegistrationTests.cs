@@ -22,7 +22,7 @@ public sealed class DataRegistrationTests
     public void PostgresDefaults_KeepWhatTheConnectionStringSays()
     {
         var result = new NpgsqlConnectionStringBuilder(DataRegistration.WithPostgresDefaults(
-            "Host=127.0.0.1;Database=custos;max auto prepare=0;No Reset On Close=false;Auto Prepare Min Usages=5;Max Pool Size=50"));
+            "Host=127.0.0.1;Database=custos;max auto prepare=0;No Reset On Close=false;Auto Prepare Min Usages=5;Maximum Pool Size=50"));
 
         result.MaxAutoPrepare.ShouldBe(0);
         result.AutoPrepareMinUsages.ShouldBe(5);
