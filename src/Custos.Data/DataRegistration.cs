@@ -76,7 +76,7 @@ public static class DataRegistration
             builder.NoResetOnClose = true;
         }
 
-        if (!given.ContainsKey("Maximum Pool Size") && !given.ContainsKey("Max Pool Size") && !given.ContainsKey("MaxPoolSize"))
+        if (!given.ContainsKey("Maximum Pool Size") && !given.ContainsKey("MaxPoolSize"))
         {
             builder.MaxPoolSize = DefaultMaxPoolSize;
         }
