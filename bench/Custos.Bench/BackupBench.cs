@@ -27,7 +27,22 @@ namespace Custos.Bench;
 /// backed-up message to files through the MessageStore. Prints key=value facts for the script.
 internal static class BackupBench
 {
-    /// Creates the organization and connects the mailbox on the first call; then one backup run.
+    /// The set-up a backup needs, done before any clock starts (as `restic init` is for restic): the
+    /// database created and migrated, an organization created and the mailbox connected through
+    /// <see cref="ConnectImapMailbox"/> (which signs in to the server once).
+    public static async Task<int> ConnectAsync(string dataDir, string host, int port, string user, string password)
+    {
+        await using var services = Services(dataDir);
+        await using (var scope = services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<AppDbContext>().Database.ApplyPendingMigrationsAsync();
+        }
+
+        Console.WriteLine($"organization={await OrganizationAsync(services, new ImapEndpoint(host, port, ImapSecurity.None, user, password))}");
+        return 0;
+    }
+
+    /// Creates the organization and connects the mailbox if <see cref="ConnectAsync"/> did not; then one backup run.
     /// With <paramref name="waitFor"/>: the backup worker as the host runs it, one long-lived process.
     /// After the run it prints what /usr/bin/time would have said of a process that ended there
     /// (wall seconds since the process started, CPU seconds, peak RSS), waits until the file
@@ -35,9 +50,16 @@ internal static class BackupBench
     /// runs again: the incremental run, printed with the prefix "incremental_" and its CPU seconds.
     public static async Task<int> BackupAsync(string dataDir, string host, int port, string user, string password, string? waitFor = null)
     {
+        using var sampler = AllocationSampler.FromEnvironment();
         await using var services = Services(dataDir);
         var endpoint = new ImapEndpoint(host, port, ImapSecurity.None, user, password);
         var first = await BackupOnceAsync(services, endpoint, "");
+        Console.WriteLine(RuntimeFacts());
+        if (sampler is not null)
+        {
+            Console.WriteLine(sampler.Top(25));
+        }
+
         if (waitFor is null)
         {
             return first;
@@ -59,6 +81,11 @@ internal static class BackupBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"incremental_cpu_seconds={(self.TotalProcessorTime - cpu).TotalSeconds:F2}"));
         return first == 0 ? second : first;
     }
+
+    /// What the runtime itself spent so far: methods compiled by the JIT and its time, garbage
+    /// collections and their pauses, bytes allocated. Printed to explain CPU seconds, not compared.
+    private static string RuntimeFacts() => string.Create(CultureInfo.InvariantCulture,
+        $"runtime jit_methods={System.Runtime.JitInfo.GetCompiledMethodCount()} jit_seconds={System.Runtime.JitInfo.GetCompilationTime().TotalSeconds:F2} gc0={GC.CollectionCount(0)} gc1={GC.CollectionCount(1)} gc2={GC.CollectionCount(2)} gc_pause_seconds={GC.GetTotalPauseDuration().TotalSeconds:F2} allocated_mb={GC.GetTotalAllocatedBytes() / 1_000_000} gc_committed_mb={GC.GetGCMemoryInfo().TotalCommittedBytes / 1_000_000} rss_now_mb={Environment.WorkingSet / 1_000_000}");
 
     /// The process's peak resident set so far (VmHWM), as /usr/bin/time's %M reports it at exit.
     private static long PeakRssKb() =>

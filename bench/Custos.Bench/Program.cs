@@ -13,11 +13,13 @@ using Microsoft.AspNetCore.Identity;
 //   Custos.Bench apikey <connection string> <email> <name>           that user creates a Full administrator API key (CreateApiKey); prints the key
 //   Custos.Bench export <connection string> <file> [runs]           the real CSV export of every partner's Active tab to a file, [runs] times (3)
 //   Custos.Bench export-sql <connection string>                     that export's SELECT on one line (for psql \copy)
+//   Custos.Bench connect <data dir> <imap host> <port> <user> <password> creates the database, an organization and connects
+//                                                                    the mailbox (the set-up a backup needs, as `restic init`)
 //   Custos.Bench backup <data dir> <imap host> <port> <user> <password>  one backup run of the mailbox (SQLite in the data dir)
 //   Custos.Bench restore <data dir> <output dir>                    every backed-up message to a file
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: Custos.Bench query|load|user|apikey|signin|export|export-sql|backup|restore ...");
+    Console.Error.WriteLine("usage: Custos.Bench query|load|user|apikey|signin|export|export-sql|connect|backup|restore ...");
     return 2;
 }
 
@@ -27,6 +29,10 @@ switch (args[0])
         return await BackupBench.BackupAsync(
             args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4], args[5],
             args.Length > 7 && args[6] == "--wait-for" ? args[7] : null);
+
+    case "connect":
+        return await BackupBench.ConnectAsync(
+            args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4], args[5]);
 
     case "restore":
         return await BackupBench.RestoreAsync(args[1], args[2]);
