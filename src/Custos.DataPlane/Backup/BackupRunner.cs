@@ -99,6 +99,10 @@ public sealed class BackupRunner(
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
 
+        // One connection for the whole run: the run asks the index a few questions per message, and
+        // opening a connection for each (SQLite registers its functions on every open) cost more
+        // than the question. Closed when the run is over, whatever its outcome.
+        await db.Database.OpenConnectionAsync(ct);
         try
         {
             return await BackUpAsync(run, mailboxes, ct);
@@ -117,6 +121,10 @@ public sealed class BackupRunner(
         {
             await FinishAsync(run.Id, BackupRunState.Failed, Cut("The backup failed unexpectedly: " + error.Message, BackupRun.MaxErrorLength), CancellationToken.None);
             throw;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
         }
     }
 
