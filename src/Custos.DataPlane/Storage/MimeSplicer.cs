@@ -156,7 +156,11 @@ internal static class MimeSplicer
         var decoded = PooledBuffer.Rent(decoder.EstimateOutputLength(count));
         try
         {
-            var length = decoder.Decode(message, offset, count, decoded.Array);
+            var encoded = message.AsSpan(offset, count);
+            var layout = PartLayout.Detect(ContentEncoding.Base64, encoded[..Math.Min(4096, count)], encoded[^1]);
+            var length = Base64Proof.DecodeLines(encoded, layout, decoded.Array) is var fast and >= 0
+                ? fast
+                : decoder.Decode(message, offset, count, decoded.Array);
             decoded.SetLength(length);
             if (length < MinimumDecodedBytes)
             {
@@ -164,8 +168,6 @@ internal static class MimeSplicer
                 return null;
             }
 
-            var encoded = message.AsSpan(offset, count);
-            var layout = PartLayout.Detect(ContentEncoding.Base64, encoded[..Math.Min(4096, count)], encoded[^1]);
             if (!Base64Proof.Matches(decoded.Array.AsSpan(0, length), layout, encoded))
             {
                 decoded.Dispose();

@@ -48,6 +48,35 @@ public sealed class Base64ProofTests
         Base64Proof.Matches(content.AsSpan(0, length - 1), layout, original).ShouldBeFalse();
     }
 
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void DecodeLines_GivesTheContent_OrDeclinesWhatItCannotDecode(int length, int lineLength, string newline, bool finalNewline)
+    {
+        var content = Corpus.RandomBytes(length, length + lineLength + 7);
+        var original = Encoding.ASCII.GetBytes(Corpus.Base64(content, lineLength, newline, finalNewline));
+        var layout = PartLayout.Detect(ContentEncoding.Base64, original.AsSpan(0, Math.Min(4096, original.Length)), original[^1]);
+        var into = new byte[original.Length];
+
+        var written = Base64Proof.DecodeLines(original, layout, into);
+        written.ShouldBe(length);
+        into.AsSpan(0, written).SequenceEqual(content).ShouldBeTrue();
+
+        // A character outside the alphabet, or a newline where a line should go on: declined, so the
+        // caller falls back to the lenient decoder (and the proof then decides).
+        var outside = (byte[])original.Clone();
+        outside[original.Length / 3] = (byte)'*';
+        Base64Proof.DecodeLines(outside, layout, into).ShouldBe(-1);
+        if (lineLength > 0)
+        {
+            var shifted = (byte[])original.Clone();
+            shifted[lineLength] = (byte)'A';
+            Base64Proof.DecodeLines(shifted, layout, into).ShouldBe(-1);
+        }
+
+        // Lines that are not whole 4-character groups are not this decoder's to read.
+        Base64Proof.DecodeLines(original, layout with { LineLength = 74 }, into).ShouldBe(-1);
+    }
+
     private static IEnumerable<byte[]> Damaged(byte[] original, string newline)
     {
         var flipped = (byte[])original.Clone();
