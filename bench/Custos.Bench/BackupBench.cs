@@ -48,7 +48,10 @@ internal static class BackupBench
     /// (wall seconds since the process started, CPU seconds, peak RSS), waits until the file
     /// <paramref name="waitFor"/> exists (the script restores and writes new messages meanwhile), and
     /// runs again: the incremental run, printed with the prefix "incremental_" and its CPU seconds.
-    public static async Task<int> BackupAsync(string dataDir, string host, int port, string user, string password, string? waitFor = null)
+    /// With <paramref name="restoreTo"/> as well: while it waits, the file "{waitFor}.restore" makes it
+    /// restore every message into that folder (as <see cref="RestoreAsync"/> does), print the figures
+    /// with the prefix "worker_" and create "{waitFor}.restored".
+    public static async Task<int> BackupAsync(string dataDir, string host, int port, string user, string password, string? waitFor = null, string? restoreTo = null)
     {
         using var sampler = AllocationSampler.FromEnvironment();
         await using var services = Services(dataDir);
@@ -71,6 +74,20 @@ internal static class BackupBench
         Console.Out.Flush();
         while (!File.Exists(waitFor))
         {
+            if (restoreTo is not null && File.Exists(waitFor + ".restore"))
+            {
+                // A full restore served by the same worker, as the host serves one: the storage and
+                // index code the backup ran is compiled, the restore's own code is not yet.
+                File.Delete(waitFor + ".restore");
+                self.Refresh();
+                var before = self.TotalProcessorTime;
+                var restored = await RestoreWithAsync(services, restoreTo);
+                self.Refresh();
+                Console.WriteLine("worker_" + restored + string.Create(CultureInfo.InvariantCulture, $" cpu_seconds={(self.TotalProcessorTime - before).TotalSeconds:F2}"));
+                Console.Out.Flush();
+                await File.WriteAllTextAsync(waitFor + ".restored", "");
+            }
+
             await Task.Delay(20);
         }
 
@@ -124,6 +141,19 @@ internal static class BackupBench
     public static async Task<int> RestoreAsync(string dataDir, string output)
     {
         await using var services = Services(dataDir);
+        var result = await RestoreWithAsync(services, output);
+        Console.WriteLine(result);
+        return result.Complete ? 0 : 1;
+    }
+
+    private sealed record RestoreResult(int Restored, long Bytes, double Seconds, bool Complete)
+    {
+        public override string ToString() =>
+            string.Create(CultureInfo.InvariantCulture, $"restored={Restored} bytes={Bytes} seconds={Seconds:F2}");
+    }
+
+    private static async Task<RestoreResult> RestoreWithAsync(ServiceProvider services, string output)
+    {
         var clock = Stopwatch.StartNew();
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
@@ -193,8 +223,7 @@ internal static class BackupBench
         }
 
         var bytes = await writing;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"restored={restored} bytes={bytes} seconds={clock.Elapsed.TotalSeconds:F2}"));
-        return restored == rows.Count ? 0 : 1;
+        return new RestoreResult(restored, bytes, clock.Elapsed.TotalSeconds, restored == rows.Count);
     }
 
     private const int RestoreBatch = 500;

@@ -15,7 +15,9 @@ using Microsoft.AspNetCore.Identity;
 //   Custos.Bench export-sql <connection string>                     that export's SELECT on one line (for psql \copy)
 //   Custos.Bench connect <data dir> <imap host> <port> <user> <password> creates the database, an organization and connects
 //                                                                    the mailbox (the set-up a backup needs, as `restic init`)
-//   Custos.Bench backup <data dir> <imap host> <port> <user> <password>  one backup run of the mailbox (SQLite in the data dir)
+//   Custos.Bench backup <data dir> <imap host> <port> <user> <password> [--wait-for FILE [--restore-to DIR]]
+//                                                                    one backup run of the mailbox (SQLite in the data dir); with
+//                                                                    --wait-for a long-lived worker (see BackupBench.BackupAsync)
 //   Custos.Bench restore <data dir> <output dir>                    every backed-up message to a file
 if (args.Length < 2)
 {
@@ -28,7 +30,8 @@ switch (args[0])
     case "backup":
         return await BackupBench.BackupAsync(
             args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4], args[5],
-            args.Length > 7 && args[6] == "--wait-for" ? args[7] : null);
+            args.Length > 7 && args[6] == "--wait-for" ? args[7] : null,
+            args.Length > 9 && args[8] == "--restore-to" ? args[9] : null);
 
     case "connect":
         return await BackupBench.ConnectAsync(
