@@ -150,7 +150,7 @@ public sealed record WebhookAddressPolicy(bool AllowLoopback, bool AllowPrivateN
 
     private static WebhookAddressRange RangeOfIPv4(ReadOnlySpan<byte> b) => (b[0], b[1]) switch
     {
-        (0, _) when b[2] == 0 && b[3] == 0 && b[1] == 0 => WebhookAddressRange.Unspecified,
+        (0, 0) when b[2] == 0 && b[3] == 0 => WebhookAddressRange.Unspecified,
         (0, _) => WebhookAddressRange.ThisNetwork,
         (10, _) => WebhookAddressRange.Private,
         (100, >= 64 and < 128) => WebhookAddressRange.SharedAddressSpace,
@@ -160,9 +160,9 @@ public sealed record WebhookAddressPolicy(bool AllowLoopback, bool AllowPrivateN
         (192, 0) when b[2] == 0 => WebhookAddressRange.ProtocolAssignments,
         (192, 168) => WebhookAddressRange.Private,
         (198, 18 or 19) => WebhookAddressRange.Benchmarking,
-        (>= 224 and < 240, _) => WebhookAddressRange.Multicast,
+        _ when b[0] is >= 224 and < 240 => WebhookAddressRange.Multicast,
         (255, 255) when b[2] == 255 && b[3] == 255 => WebhookAddressRange.Broadcast,
-        (>= 240, _) => WebhookAddressRange.Reserved,
+        _ when b[0] >= 240 => WebhookAddressRange.Reserved,
         _ => WebhookAddressRange.Public,
     };
 }
