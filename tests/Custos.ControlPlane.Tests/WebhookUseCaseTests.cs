@@ -184,6 +184,9 @@ public abstract class WebhookUseCaseTests(DatabaseFixture fixture)
     [InlineData("http://hooks.example.com/", null, "url")]
     [InlineData("http://127.0.0.1:8080/", null, "url")]
     [InlineData("https://u:p@hooks.example.com/", null, "url")]
+    [InlineData("https://169.254.169.254/latest/meta-data/", null, "url")]
+    [InlineData("https://10.0.0.5/x", null, "url")]
+    [InlineData("https://localhost/x", null, "url")]
     [InlineData("https://hooks.example.com/", "organization.exploded", "eventTypes")]
     public async Task Create_WithBadInput_IsRefusedOnTheField(string url, string? eventType, string field)
     {

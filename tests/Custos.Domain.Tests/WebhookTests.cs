@@ -85,7 +85,7 @@ public sealed class WebhookTests
     [InlineData(null, false, false)]
     public void Url_IsAbsoluteHttpsWithoutCredentials_HttpOnlyToLoopbackWhenAllowed(string? url, bool allowLoopback, bool valid)
     {
-        var parsed = WebhookUrl.Parse(url, allowLoopback);
+        var parsed = WebhookUrl.Parse(url, new WebhookAddressPolicy(allowLoopback, AllowPrivateNetworks: false));
         (parsed.Error is null).ShouldBe(valid, parsed.Error?.Message);
         if (!valid)
         {
@@ -95,7 +95,7 @@ public sealed class WebhookTests
 
     [Fact]
     public void Url_LongerThanTheLimit_IsRefused() =>
-        WebhookUrl.Parse("https://example.com/" + new string('a', WebhookEndpoint.MaxUrlLength), false).Error.ShouldNotBeNull().Field.ShouldBe("url");
+        WebhookUrl.Parse("https://example.com/" + new string('a', WebhookEndpoint.MaxUrlLength), WebhookAddressPolicy.PublicOnly).Error.ShouldNotBeNull().Field.ShouldBe("url");
 
     [Theory]
     [InlineData(AuditEventType.OrganizationSuspended, null, WebhookEvents.OrganizationSuspended)]
@@ -211,5 +211,5 @@ public sealed class WebhookTests
     }
 
     private static WebhookEndpoint NewEndpoint(IReadOnlyList<string>? types = null) =>
-        WebhookEndpoint.Create(Guid.NewGuid(), WebhookUrl.Parse("https://example.com/hook", false).Value!, "", types, "old", "Ann", Given.Start);
+        WebhookEndpoint.Create(Guid.NewGuid(), WebhookUrl.Parse("https://example.com/hook", WebhookAddressPolicy.PublicOnly).Value!, "", types, "old", "Ann", Given.Start);
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 using Custos.ControlPlane.Mail;
 using Custos.Data;
@@ -10,24 +12,88 @@ using Microsoft.Extensions.Logging;
 
 namespace Custos.ControlPlane.Webhooks;
 
-/// The HTTP client deliveries go through: no redirects followed, no cookies, one shared connection pool.
+/// The HTTP client deliveries go through: no redirects followed, no cookies, no proxy, one shared
+/// connection pool, and every connection made by <see cref="ConnectAsync"/>, which connects only to
+/// addresses the <see cref="WebhookAddressPolicy"/> allows. Checking the address the socket really
+/// connects to (not the URL, not an earlier lookup) is what stops a name that resolves to an internal
+/// address, whenever it starts doing so (DNS rebinding).
 public sealed class WebhookHttp : IDisposable
 {
     public WebhookHttp(WebhookSettings settings) =>
-        Client = new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            ConnectTimeout = settings.Timeout,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
+        Client = new HttpClient(CreateHandler(settings.AddressPolicy, settings.Timeout)) { Timeout = Timeout.InfiniteTimeSpan };
 
     public HttpClient Client { get; }
 
+    /// A proxy would make the connection to the receiver itself, past the address check, so none is
+    /// used, whatever HTTPS_PROXY/HTTP_PROXY say.
+    public static SocketsHttpHandler CreateHandler(WebhookAddressPolicy policy, TimeSpan connectTimeout) => new()
+    {
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        UseProxy = false,
+        ConnectTimeout = connectTimeout,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        ConnectCallback = (context, ct) => ConnectAsync(policy, context.DnsEndPoint, ct),
+    };
+
+    /// Resolves the host (a literal address is taken as it is), drops the addresses the policy refuses
+    /// and connects to the first allowed one that answers; refuses when none is allowed.
+    public static async ValueTask<Stream> ConnectAsync(WebhookAddressPolicy policy, DnsEndPoint endpoint, CancellationToken ct)
+    {
+        var host = endpoint.Host.Trim('[', ']');
+        var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
+        var allowed = addresses.Where(policy.Allows).ToList();
+        if (allowed.Count == 0)
+        {
+            throw new WebhookAddressRefusedException(literal is not null, addresses);
+        }
+
+        SocketException? failed = null;
+        foreach (var address in allowed)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(address, endpoint.Port, ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                failed = e;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        throw failed!;
+    }
+
     public void Dispose() => Client.Dispose();
+}
+
+/// A delivery refused before connecting: the host is, or resolves only to, addresses webhooks are not
+/// delivered to. Thrown from the connect callback (the only way it can fail a request) and recorded on
+/// the attempt like any other failure.
+public sealed class WebhookAddressRefusedException(bool literal, IReadOnlyList<IPAddress> addresses)
+    : Exception(Describe(literal, addresses))
+{
+    private static string Describe(bool literal, IReadOnlyList<IPAddress> addresses)
+    {
+        if (addresses.Count == 0)
+        {
+            return "the name resolves to no address";
+        }
+
+        var listed = string.Join(", ", addresses.Take(4).Select(a => $"{a} ({WebhookAddressPolicy.Describe(WebhookAddressPolicy.RangeOf(a))})"))
+            + (addresses.Count > 4 ? ", …" : "");
+        return literal
+            ? $"the address is refused: {listed}; webhooks are not delivered to private, loopback or link-local addresses"
+            : $"the name resolves only to refused addresses: {listed}";
+    }
 }
 
 /// What one delivery run did.
@@ -162,7 +228,7 @@ public sealed class DeliverWebhooks(
         }
         catch (HttpRequestException e)
         {
-            var error = $"{e.HttpRequestError}: {e.Message}";
+            var error = e.InnerException is WebhookAddressRefusedException refused ? refused.Message : $"{e.HttpRequestError}: {e.Message}";
             return new Answer(null, Cut(error, WebhookDelivery.MaxResultLength), Cut(error, WebhookDelivery.MaxResultLength), null, Elapsed());
         }
     }

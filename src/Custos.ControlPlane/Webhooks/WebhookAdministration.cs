@@ -24,8 +24,16 @@ public sealed record WebhookActor(Guid PartnerId, Actor Actor)
 /// How webhooks are delivered: the host's `Custos:Webhooks` settings (see docs/webhooks.md).
 public sealed record WebhookSettings
 {
-    /// Plain http:// endpoints on localhost/127.0.0.1 (development and tests only).
+    /// Endpoints on this machine (loopback), including plain http:// ones on localhost/127.0.0.1
+    /// (development and tests only).
     public bool AllowHttpLoopback { get; init; }
+
+    /// Endpoints in private networks (10/8, 172.16/12, 192.168/16, fc00::/7, *.internal, *.local…):
+    /// for a self-hosted platform whose receivers live in the operator's own network.
+    public bool AllowPrivateNetworks { get; init; }
+
+    /// Which addresses registration accepts and deliveries connect to.
+    public WebhookAddressPolicy AddressPolicy => new(AllowHttpLoopback, AllowPrivateNetworks);
 
     /// How long one attempt may take, connecting included.
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -76,7 +84,7 @@ public static class WebhookInput
         string? url, string? description, IReadOnlyList<string>? eventTypes, WebhookSettings settings)
     {
         var errors = new List<FieldError>();
-        var parsed = WebhookUrl.Parse(url, settings.AllowHttpLoopback);
+        var parsed = WebhookUrl.Parse(url, settings.AddressPolicy);
         if (parsed.Error is ValidationFailed failed)
         {
             errors.AddRange(failed.Errors);

@@ -29,8 +29,12 @@ public sealed class CustosOptions
     /// Webhook delivery (see docs/webhooks.md).
     public sealed class WebhookOptions
     {
-        /// Allow plain http:// endpoints on localhost/127.0.0.1; unset: on in Development only.
+        /// Allow endpoints on this machine (loopback), plain http:// ones on localhost/127.0.0.1 too;
+        /// unset: on in Development only.
         public bool? AllowHttpLoopback { get; set; }
+
+        /// Allow endpoints in private networks (10/8, 172.16/12, 192.168/16, fc00::/7, *.internal, *.local…).
+        public bool AllowPrivateNetworks { get; set; }
 
         /// How often the delivery job looks for due deliveries.
         public int IntervalSeconds { get; set; } = 5;
@@ -71,6 +75,7 @@ public sealed class CustosOptions
             return new Custos.ControlPlane.Webhooks.WebhookSettings
             {
                 AllowHttpLoopback = AllowHttpLoopback ?? development,
+                AllowPrivateNetworks = AllowPrivateNetworks,
                 Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
                 Retry = new Domain.Webhooks.WebhookRetry(delays),
                 AutoDisable = new Domain.Webhooks.WebhookAutoDisable(DisableAfterFailedMessages, TimeSpan.FromHours(DisableAfterFailingHours)),

@@ -253,6 +253,20 @@ public sealed class WebhookTests(WebhookHostFixture fixture) : IClassFixture<Web
         (await owner.GetAsync($"/settings/webhooks/{foreign.Value!.Endpoint.Id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task PrivateNetworksAndMetadata_AreRefused_OnTheApiAndThePage_WhileTheHostDoesNotAllowThem()
+    {
+        var world = await ApiWorld.CreateAsync(App);
+        using var writer = world.Writer(App);
+        using var owner = await PortalSession.SignInAsync(App, world.OwnerEmail, ApiWorld.Password);
+
+        await WebhookAddressTests.RefusedAsync(writer, owner, "https://10.0.0.5/x");
+        await WebhookAddressTests.RefusedAsync(writer, owner, "https://192.168.1.10/x");
+        await WebhookAddressTests.RefusedAsync(writer, owner, "https://169.254.169.254/latest/meta-data/");
+        await WebhookAddressTests.RefusedAsync(writer, owner, "https://metadata.google.internal/computeMetadata/v1/");
+        (await App.InDatabaseAsync(db => db.WebhookEndpoints.CountAsync(e => e.PartnerId == world.Partner.Id))).ShouldBe(0);
+    }
+
     internal static async Task<(Guid Id, string Secret)> CreateAsync(ApiClient client, WebhookReceiver receiver, string[]? events)
     {
         var created = await (await client.PostAsync("/api/v1/webhook-endpoints",
