@@ -130,8 +130,13 @@ CUSTOS_DB_BYTES=$(du -cb "$TMP/custos"/custos.db* | tail -n1 | cut -f1)
 SOURCE_BYTES=$(du -sb --apparent-size "$MAILDIR" | cut -f1)
 
 echo "restores…" >&2
+# Each restore writes about 1 GB into new files. Every one starts with no dirty pages left by the one
+# before (sync), so none pays for another's writeback.
+sync
 timed "$TMP/restic-restore.time" restic restore -q latest --target "$TMP/restic-restore" >&2
+sync
 timed "$TMP/custos-restore.time" $BENCH restore "$TMP/custos" "$TMP/custos-restore" >"$TMP/custos-restore.out"
+sync
 # The same restore served by the backup worker (as the host serves one): no process start.
 touch "$TMP/go.restore"
 until [[ -f $TMP/go.restored ]]; do
