@@ -44,12 +44,13 @@ public sealed record WebhookUrl
             return new ValidationFailed("url", "URL must not contain a fragment (#…).");
         }
 
-        if (!policy.Allows(RangeOf(uri)))
+        var range = RangeOf(uri);
+        if (!policy.Allows(range))
         {
             return new ValidationFailed("url", InternalAddressMessage);
         }
 
-        if (uri.Scheme == Uri.UriSchemeHttp && !(policy.AllowLoopback && IsLoopback(uri)))
+        if (uri.Scheme == Uri.UriSchemeHttp && !(policy.AllowLoopback && range == WebhookAddressRange.Loopback))
         {
             return new ValidationFailed("url", "URL must use https://.");
         }
@@ -62,7 +63,4 @@ public sealed record WebhookUrl
         uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 && IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var address)
             ? WebhookAddressPolicy.RangeOf(address)
             : WebhookAddressPolicy.RangeOfName(uri.IdnHost) ?? WebhookAddressRange.Public;
-
-    private static bool IsLoopback(Uri uri) =>
-        uri.Host is "localhost" or "127.0.0.1" or "[::1]" || uri.IdnHost == "::1";
 }
